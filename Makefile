@@ -1,0 +1,47 @@
+# Two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(PY) -m flask --app app
+STAMP := $(VENV)/.installed-stamp
+MO := translations/zh_Hans_CN/LC_MESSAGES/messages.mo
+
+.PHONY: install system-deps run serve test bench translations-update clean
+
+install: system-deps $(STAMP) $(MO) instance/config.py
+
+system-deps:
+	@sh scripts/system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(MO): translations/zh_Hans_CN/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -d translations
+
+# A per-installation secret key, made once; never committed.
+instance/config.py:
+	mkdir -p instance
+	$(PY) -c "import secrets; print('SECRET_KEY = %r' % secrets.token_hex(32))" > $@
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) demo
+	@echo "Serving on http://127.0.0.1:5000"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/run.py
+
+translations-update: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
+
+clean:
+	rm -rf $(VENV) instance/inspection.sqlite3* instance/media

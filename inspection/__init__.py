@@ -1,0 +1,77 @@
+"""Service-quality inspection: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from . import config
+from .db import tune_engine
+from .extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config layers, extensions, blueprints and commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_DIR / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+    )
+    config.load(app, overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        tune_engine(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(PROJECT_DIR / "translations"))
+
+
+def select_locale() -> str:
+    """Use the user's chosen language, else the browser's, else Chinese."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and getattr(current_user, "locale", None) in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .labels import html_lang, kind_label, role_label
+
+    app.jinja_env.globals.update(role_label=role_label, kind_label=kind_label, html_lang=html_lang)
+
+
+def register_commands(app: Flask) -> None:
+    from .auth.cli import user_cli
+    from .catalog.cli import checklist_cli
+    from .db import init_db_command
+    from .demo.cli import demo_command
+    from .org.cli import import_cli
+
+    for command in (checklist_cli, import_cli, user_cli, init_db_command, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,58 @@
+"""Users, their roles and the branches or regions they may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..org.models import Branch
+
+ROLES = ("admin", "manager", "inspector", "shopper")
+
+user_branches = Table(
+    "user_branches",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("branch_id", ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class UserRegion(db.Model):
+    __tablename__ = "user_regions"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    branches: Mapped[list[Branch]] = relationship(secondary=user_branches, order_by=Branch.code)
+    region_rows: Mapped[list[UserRegion]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted(row.region for row in self.region_rows)
+
+    # Flask-Login's user protocol.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,72 @@
+"""Configuration layers: defaults, then instance/config.py, then INSPECTION_* variables."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "INSPECTION_"
+INSECURE_DEV_KEY = "dev-only-insecure-key"
+
+
+def defaults(instance_path: str) -> dict:
+    """Return the built-in defaults; paths are under the instance folder."""
+    instance = Path(instance_path)
+    return {
+        "SECRET_KEY": None,
+        "DATABASE_URL": f"sqlite:///{instance / 'inspection.sqlite3'}",
+        "MEDIA_DIR": str(instance / "media"),
+        "CHECKLIST_DIR": str(PROJECT_DIR / "checklists"),
+        "MAX_PHOTO_BYTES": 25 * 1024 * 1024,
+        "MAX_PHOTO_PIXELS": 50_000_000,
+        "MAX_PHOTOS_PER_VISIT": 60,
+        "MIN_STAFF_SAMPLE": 3,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "LANGUAGES": ["zh_CN", "en"],
+        "ENV_NAME": "production",
+    }
+
+
+def load(app: Flask, overrides: dict | None) -> None:
+    """Apply every layer to app.config and check what production needs."""
+    base = defaults(app.instance_path)
+    app.config.from_mapping(base)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment(os.environ, base))
+    app.config.update(overrides or {})
+    if not app.config["SECRET_KEY"]:
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError(
+                "INSPECTION_SECRET_KEY is not set: production needs a secret key "
+                "(set INSPECTION_ENV_NAME=development to run with a throwaway one)"
+            )
+        app.config["SECRET_KEY"] = INSECURE_DEV_KEY
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(app.config["DATABASE_URL"])
+
+
+def from_environment(environ: dict, base: dict) -> dict:
+    """Read INSPECTION_* variables; settings whose default is not text are read as JSON."""
+    values = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name.startswith(ENV_PREFIX + "TEST_"):
+            continue
+        key = name[len(ENV_PREFIX):]
+        if isinstance(base.get(key), (bool, int, float, list)):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raise RuntimeError(f"{name} must be JSON like its default {base[key]!r}") from None
+        values[key] = raw
+    return values
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

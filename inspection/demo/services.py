@@ -1,0 +1,159 @@
+"""A realistic demo organisation with a few months of scored visits."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..auth.services import add_user
+from ..checklists import Checklist, Item, visible_items
+from ..extensions import db
+from ..org.models import Branch, Staff
+from ..visits.services import Submission, submit_visit
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_USERS = (
+    ("admin@example.com", "系统管理员", "admin", ()),
+    ("manager@example.com", "王经理", "manager", ("华东区",)),
+    ("inspector@example.com", "李质检", "inspector", ("华东区", "华南区", "华北区")),
+    ("shopper@example.com", "陈暗访", "shopper", ("华东区", "华南区", "华北区")),
+)
+BRANCHES = (
+    ("SH01", "上海人民广场营业厅", "华东区", "上海市黄浦区人民大道 100 号"),
+    ("SH02", "上海徐家汇营业厅", "华东区", "上海市徐汇区漕溪北路 18 号"),
+    ("HZ01", "杭州武林营业厅", "华东区", "杭州市下城区武林广场 1 号"),
+    ("NJ01", "南京新街口营业厅", "华东区", "南京市秦淮区中山南路 8 号"),
+    ("GZ01", "广州天河营业厅", "华南区", "广州市天河区天河路 208 号"),
+    ("SZ01", "深圳福田营业厅", "华南区", "深圳市福田区深南中路 3018 号"),
+    ("XM01", "厦门中山路营业厅", "华南区", "厦门市思明区中山路 66 号"),
+    ("BJ01", "北京西单营业厅", "华北区", "北京市西城区西单北大街 120 号"),
+    ("BJ02", "北京望京营业厅", "华北区", "北京市朝阳区望京街 9 号"),
+    ("TJ01", "天津滨江道营业厅", "华北区", "天津市和平区滨江道 200 号"),
+)
+SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高"
+GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "军", "杰", "娟", "涛", "明", "超", "霞", "平")
+POSITIONS = ("营业员", "营业员", "营业员", "大堂经理", "值班长", "客户经理")
+SUBMITTER_BY_KIND = {"inspection": "inspector@example.com", "call_qc": "inspector@example.com",
+                     "mystery_shop": "shopper@example.com", "survey": "shopper@example.com"}
+
+
+def demo_loaded() -> bool:
+    """Tell whether the demo organisation is already there."""
+    return db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])) is not None
+
+
+def load_demo(checklists: dict[str, Checklist], months: int = 4, seed: int = 2026) -> int:
+    """Create branches, staff, users and visits; return how many visits. Flush only."""
+    rng = random.Random(seed)
+    branches = _branches()
+    staff = _staff(branches, rng)
+    users = {email: add_user(email, name, role, DEMO_PASSWORD, regions=regions)
+             for email, name, role, regions in DEMO_USERS}
+    # Each branch has a steady "quality" so that dashboards show real differences.
+    quality = {branch.code: rng.uniform(0.72, 0.97) for branch in branches}
+    end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    count = 0
+    for day in range(months * 30, 0, -1):
+        for branch in branches:
+            for checklist in checklists.values():
+                if rng.random() < _daily_rate(checklist.kind):
+                    _submit(users, checklist, branch, staff[branch.code], quality[branch.code],
+                            end - timedelta(days=day, hours=rng.randint(0, 8)), rng)
+                    count += 1
+    return count
+
+
+def _daily_rate(kind: str) -> float:
+    return {"inspection": 0.12, "mystery_shop": 0.06, "call_qc": 0.1, "survey": 0.08}[kind]
+
+
+def _branches() -> list[Branch]:
+    branches = [Branch(code=code, name=name, region=region, address=address)
+                for code, name, region, address in BRANCHES]
+    db.session.add_all(branches)
+    db.session.flush()
+    return branches
+
+
+def _staff(branches: list[Branch], rng: random.Random) -> dict[str, list[Staff]]:
+    by_branch: dict[str, list[Staff]] = {}
+    number = 1
+    for branch in branches:
+        members = []
+        for _ in range(6):
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(("", *GIVEN))
+            members.append(Staff(code=f"S{number:03d}", name=name, branch=branch, position=rng.choice(POSITIONS)))
+            number += 1
+        by_branch[branch.code] = members
+        db.session.add_all(members)
+    db.session.flush()
+    return by_branch
+
+
+def _submit(users, checklist, branch, members, quality, finished_at, rng) -> None:
+    answers = fake_answers(checklist, [member.code for member in members], quality, rng)
+    notes = {}
+    failed = [item.id for _, item in checklist.items() if answers.get(item.id) is False]
+    if failed:
+        notes[failed[0]] = rng.choice(("现场已提醒当班员工整改", "已拍照留存，要求当日整改", "值班长已确认"))
+    submission = Submission(
+        uuid=uuid.UUID(int=rng.getrandbits(128), version=4), checklist_id=checklist.id,
+        branch_code=branch.code, started_at=finished_at - timedelta(minutes=rng.randint(15, 50)),
+        finished_at=finished_at, answers=answers, notes=notes,
+    )
+    submit_visit(users[SUBMITTER_BY_KIND[checklist.kind]], checklist, submission)
+
+
+def fake_answers(checklist: Checklist, staff_codes: list[str], quality: float, rng: random.Random) -> dict:
+    """Return plausible answers: a better branch (quality near 1) meets more standards."""
+    answers: dict = {}
+    for _, item in checklist.items():
+        if item.id not in visible_items(checklist, answers):
+            continue
+        if item.na and rng.random() < 0.1:
+            answers[item.id] = "na"
+        elif item.type != "photo":
+            answers[item.id] = _fake_value(item, staff_codes, quality, rng)
+    return answers
+
+
+def _fake_value(item: Item, staff_codes: list[str], quality: float, rng: random.Random):
+    good = rng.random() < quality
+    if item.type == "yes_no":
+        return good if item.points else rng.random() < 0.3
+    if item.type == "rating":
+        top = item.rating_scale
+        return rng.randint(max(1, top - 1), top) if good else rng.randint(1, max(1, top - 2))
+    if item.type == "choice":
+        ranked = sorted(item.options, key=lambda option: option.score, reverse=True)
+        return (ranked[0] if good else rng.choice(ranked)).value
+    if item.type == "number":
+        return _fake_number(item, good, rng)
+    if item.type == "timer":
+        limit = item.limit
+        return round(rng.uniform(0.3, 0.95) * limit if good else rng.uniform(1.05, 2.5) * limit, 1)
+    if item.type == "deduction":
+        return 0 if good else rng.randint(1, 2)
+    if item.type == "servqual":
+        expectation = rng.randint(5, 7)
+        return {"expectation": expectation, "perception": max(1, expectation - (0 if good else rng.randint(1, 3)))}
+    if item.type == "staff":
+        return rng.choice(staff_codes)
+    return rng.choice(("整体情况良好。", "员工态度热情，个别细节需改进。", "高峰期等候较久。"))
+
+
+def _fake_number(item: Item, good: bool, rng: random.Random) -> float:
+    bounds = item.pass_
+    if bounds is None:
+        return rng.randint(0, 10)
+    low = bounds.min if bounds.min is not None else 0
+    high = bounds.max if bounds.max is not None else low + 5
+    if good:
+        return rng.randint(int(low), int(high))
+    if bounds.max is None:
+        return int(low) - 1  # only a lower bound: too few fails it
+    return int(high) + rng.randint(1, 4)

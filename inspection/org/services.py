@@ -1,0 +1,125 @@
+"""Import branches and staff from CSV: upsert by code, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import Branch, Staff
+
+BRANCH_COLUMNS = ("code", "name", "region", "address")
+STAFF_COLUMNS = ("code", "name", "branch", "position")
+REQUIRED = {"code", "name"}
+MAX_LENGTHS = {"code": 32, "name": 200, "region": 100, "address": 300, "branch": 32, "position": 100}
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+def read_csv(data: bytes, columns: tuple[str, ...]) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    """Decode a CSV export (UTF-8, with or without BOM) into (line, row) pairs and problems."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return [], [(line, "the file is not UTF-8 text; save it as CSV UTF-8")]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    if tuple(header) != columns:
+        return [], [(1, f"the header must be {','.join(columns)}, got {','.join(header) or 'nothing'}")]
+    rows, problems = [], []
+    for row in reader:
+        line = reader.line_num
+        if None in row or any(value is None for value in row.values()):
+            problems.append((line, f"expected {len(columns)} columns"))
+            continue
+        rows.append((line, {key.strip(): value.strip() for key, value in row.items()}))
+    return rows, problems
+
+
+def _row_problem(row: dict, seen: set[str]) -> str | None:
+    for key in REQUIRED:
+        if not row[key]:
+            return f"'{key}' is empty"
+    for key, value in row.items():
+        if len(value) > MAX_LENGTHS[key]:
+            return f"'{key}' is longer than {MAX_LENGTHS[key]} characters"
+    if row["code"] in seen:
+        return f"code '{row['code']}' appears twice in the file"
+    seen.add(row["code"])
+    return None
+
+
+def import_branches(data: bytes) -> ImportReport:
+    """Create or update branches from CSV; write nothing if any row is rejected. Flush only."""
+    return _import(data, BRANCH_COLUMNS, Branch, _branch_values)
+
+
+def import_staff(data: bytes) -> ImportReport:
+    """Create or update staff from CSV; write nothing if any row is rejected. Flush only."""
+    return _import(data, STAFF_COLUMNS, Staff, _staff_values)
+
+
+def _branch_values(row: dict, lookups: dict) -> dict:
+    if not row["region"]:
+        raise ValueError("'region' is empty")
+    return {"name": row["name"], "region": row["region"], "address": row["address"]}
+
+
+def _staff_values(row: dict, lookups: dict) -> dict:
+    branches = lookups.setdefault("branches", {b.code: b.id for b in db.session.scalars(select(Branch))})
+    if row["branch"] not in branches:
+        raise ValueError(f"unknown branch '{row['branch']}'")
+    return {"name": row["name"], "branch_id": branches[row["branch"]], "position": row["position"]}
+
+
+def _import(data: bytes, columns: tuple[str, ...], model, values_of) -> ImportReport:
+    rows, problems = read_csv(data, columns)
+    report = ImportReport(rejected=problems)
+    existing = {record.code: record for record in db.session.scalars(select(model))}
+    seen: set[str] = set()
+    lookups: dict = {}
+    planned = []
+    for line, row in rows:
+        problem = _row_problem(row, seen)
+        try:
+            values = None if problem else values_of(row, lookups)
+        except ValueError as error:
+            problem = str(error)
+        if problem:
+            report.rejected.append((line, problem))
+        else:
+            planned.append((row["code"], values))
+    if report.rejected:
+        return report
+    for code, values in planned:
+        _upsert(model, existing.get(code), code, values, report)
+    db.session.flush()
+    return report
+
+
+def _upsert(model, record, code: str, values: dict, report: ImportReport) -> None:
+    if record is None:
+        db.session.add(model(code=code, active=True, **values))
+        report.created.append(code)
+    elif any(getattr(record, key) != value for key, value in values.items()) or not record.active:
+        for key, value in values.items():
+            setattr(record, key, value)
+        # A person or branch listed in a fresh import is working again.
+        record.active = True
+        report.updated.append(code)
+    else:
+        report.unchanged.append(code)

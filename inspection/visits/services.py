@@ -1,0 +1,133 @@
+"""Record a submitted visit: score it through the engine and store it in one go."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .. import access
+from ..auth.models import User
+from ..catalog.services import freeze
+from ..checklists import AnswerProblem, Checklist, score
+from ..extensions import db
+from ..org.models import Branch, Staff
+from .models import Answer, StaffResult, Visit
+
+
+class SubmissionError(ValueError):
+    """A submission that cannot be stored; `problems` names each field or item at fault."""
+
+    def __init__(self, message: str, problems: list[AnswerProblem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class SubmissionForbidden(PermissionError):
+    """The submitter may not submit this checklist for this branch."""
+
+
+class SubmissionConflict(ValueError):
+    """The visit id is taken by a submission with different content."""
+
+
+@dataclass
+class Submission:
+    uuid: uuid.UUID
+    checklist_id: str
+    branch_code: str
+    started_at: datetime
+    finished_at: datetime
+    answers: dict
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """Return a hash of the content, to tell a retry from a conflicting reuse of the id."""
+        content = {
+            "checklist": self.checklist_id, "branch": self.branch_code,
+            "started_at": self.started_at.isoformat(), "finished_at": self.finished_at.isoformat(),
+            "answers": self.answers, "notes": self.notes,
+        }
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def submit_visit(actor: User, checklist: Checklist, submission: Submission) -> tuple[Visit, bool]:
+    """Score and store a visit; return it and whether it is new. Flush only."""
+    existing = db.session.scalar(select(Visit).where(Visit.uuid == submission.uuid))
+    if existing is not None:
+        if existing.submitter_id == actor.id and existing.content_sha256 == submission.fingerprint():
+            return existing, False
+        raise SubmissionConflict(f"visit {submission.uuid} was already submitted with other content")
+    branch = db.session.scalar(select(Branch).where(Branch.code == submission.branch_code))
+    if branch is None:
+        raise SubmissionError(f"unknown branch '{submission.branch_code}'")
+    if not access.can_submit(actor, checklist.kind, branch):
+        raise SubmissionForbidden(f"you may not submit {checklist.id} for branch {branch.code}")
+    _check_times(submission)
+    _check_notes(checklist, submission.notes)
+    result = score(checklist, submission.answers)
+    staff = _attributed_staff(checklist, submission.answers, branch)
+    visit = Visit(
+        uuid=submission.uuid, checklist_id=checklist.id, snapshot=freeze(checklist),
+        branch=branch, submitter_id=actor.id, started_at=submission.started_at,
+        finished_at=submission.finished_at, score=result.score, passed=result.passed,
+        rating=result.rating, result=result.to_dict(), content_sha256=submission.fingerprint(),
+    )
+    visit.answers = _answer_rows(submission)
+    visit.staff_results = [
+        StaffResult(staff=staff[code], finished_at=submission.finished_at,
+                    earned=tally.earned, possible=tally.possible)
+        for code, tally in result.staff.items()
+    ]
+    db.session.add(visit)
+    db.session.flush()
+    return visit, True
+
+
+def _check_times(submission: Submission) -> None:
+    for name in ("started_at", "finished_at"):
+        if getattr(submission, name).tzinfo is None:
+            raise SubmissionError(f"{name} needs a time zone")
+    if submission.finished_at < submission.started_at:
+        raise SubmissionError("finished_at is before started_at")
+
+
+def _check_notes(checklist: Checklist, notes: dict) -> None:
+    problems = [
+        AnswerProblem(str(item_id), "a note for an item this checklist does not have"
+                      if checklist.item(item_id) is None else "a note must be text")
+        for item_id, note in notes.items()
+        if checklist.item(item_id) is None or not isinstance(note, str)
+    ]
+    if problems:
+        raise SubmissionError("some notes cannot be stored", problems)
+
+
+def _attributed_staff(checklist: Checklist, answers: dict, branch: Branch) -> dict[str, Staff]:
+    """Return the branch's staff named in staff items; unknown codes name their item."""
+    wanted = {answers[item.id]: item.id for _, item in checklist.items()
+              if item.type == "staff" and isinstance(answers.get(item.id), str) and answers[item.id] != "na"}
+    found = {
+        member.code: member
+        for member in db.session.scalars(
+            select(Staff).where(Staff.code.in_(wanted), Staff.branch_id == branch.id, Staff.active)
+        )
+    }
+    problems = [AnswerProblem(item_id, f"no active staff member '{code}' at branch {branch.code}")
+                for code, item_id in wanted.items() if code not in found]
+    if problems:
+        raise SubmissionError("some staff members are unknown", problems)
+    return found
+
+
+def _answer_rows(submission: Submission) -> list[Answer]:
+    item_ids = sorted(set(submission.answers) | set(submission.notes))
+    return [
+        Answer(item_id=item_id, value=submission.answers.get(item_id), note=submission.notes.get(item_id, ""))
+        for item_id in item_ids
+    ]
