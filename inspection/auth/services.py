@@ -2,38 +2,45 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..org.models import Branch
 from .models import ROLES, User, UserRegion
 
-_hasher = PasswordHasher()
 
 
 class UserError(ValueError):
     """A user that cannot be created as asked."""
 
 
+def _hasher() -> PasswordHasher:
+    """Return the argon2 hasher; tests choose a cheap profile to stay fast."""
+    profile = getattr(profiles, current_app.config["PASSWORD_HASH_PROFILE"])
+    return PasswordHasher.from_parameters(profile)
+
+
 def hash_password(password: str) -> str:
     """Return an argon2 hash of the password."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with this email and password, or None."""
+    hasher = _hasher()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.active:
         # Hash anyway so that response time does not tell which emails exist.
-        _hasher.hash(password)
+        hasher.hash(password)
         return None
     try:
-        _hasher.verify(user.password_hash, password)
+        hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

@@ -56,7 +56,7 @@ def load_text(text: str, name: str = "<checklist>") -> Checklist:
         try:
             checklist = Checklist.model_validate(parsed.data)
         except ValidationError as error:
-            problems.extend(_schema_problems(error, parsed.lines))
+            problems.extend(_schema_problems(error, parsed))
     if checklist is not None:
         problems.extend(rules.check(checklist, parsed.lines))
     if problems:
@@ -84,15 +84,16 @@ def from_snapshot(snapshot: str) -> Checklist:
     return checklist
 
 
-def _schema_problems(error: ValidationError, lines: dict) -> list[yamlsafe.Problem]:
+def _schema_problems(error: ValidationError, parsed: yamlsafe.Parsed) -> list[yamlsafe.Problem]:
     problems, seen = [], set()
     for detail in error.errors():
-        path = _known_prefix(detail["loc"], lines)
+        path = _known_prefix(detail["loc"], parsed.lines)
         key = (path, detail["type"] in ("missing", "extra_forbidden") and detail["loc"][-1])
         if key in seen:
             continue  # a union reports each alternative; one line per place is enough
         seen.add(key)
-        problems.append(yamlsafe.Problem(lines.get(path, 1), _describe(detail, path)))
+        message = _describe(detail, path, parsed.data)
+        problems.append(yamlsafe.Problem(parsed.lines.get(path, 1), message))
     return problems
 
 
@@ -104,14 +105,33 @@ def _known_prefix(loc: tuple, lines: dict) -> tuple:
     return path
 
 
-def _describe(detail: dict, path: tuple) -> str:
-    where = ".".join(str(part) for part in path) or "checklist"
+def _describe(detail: dict, path: tuple, data: object) -> str:
     kind, loc = detail["type"], detail["loc"]
     if kind == "missing":
-        return f"{where}: missing required key '{loc[-1]}'"
+        return f"{_where(path, data)}: missing required key '{loc[-1]}'"
     if kind == "extra_forbidden":
-        return f"{'.'.join(str(p) for p in loc[:-1]) or 'checklist'}: unknown key '{loc[-1]}'"
-    return f"{where}: {detail['msg'][0].lower()}{detail['msg'][1:]}, got {_shown(detail.get('input'))}"
+        return f"{_where(tuple(loc[:-1]), data)}: unknown key '{loc[-1]}'"
+    message = detail["msg"][0].lower() + detail["msg"][1:]
+    return f"{_where(path, data)}: {message}, got {_shown(detail.get('input'))}"
+
+
+def _where(path: tuple, data: object) -> str:
+    """Name a place as a quality manager reads it: item 'floor-clean' points."""
+    words, node = [], data
+    for index, part in enumerate(path):
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+        parent = path[index - 1] if index else None
+        if isinstance(part, int) and parent in ("sections", "items"):
+            ident = node.get("id") if isinstance(node, dict) else None
+            label = "section" if parent == "sections" else "item"
+            words[-1] = f"{label} '{ident}'" if isinstance(ident, str) else f"{label} {part + 1}"
+        else:
+            words.append(str(part) if not isinstance(part, int) else f"{words.pop()}[{part + 1}]")
+    return " ".join(words) or "checklist"
+
+
+def _has(node: dict | list, part: str | int) -> bool:
+    return part in node if isinstance(node, dict) else isinstance(part, int) and part < len(node)
 
 
 def _shown(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
@@ -112,7 +113,6 @@ class Checklist(Strict):
     sections: Annotated[list[Section], Field(min_length=1)]
     # Set by the loader from the canonical content; not part of the YAML.
     _version: str = PrivateAttr(default="")
-    _item_index: dict[str, Item] = PrivateAttr(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -125,9 +125,11 @@ class Checklist(Strict):
 
     def item(self, item_id: str) -> Item | None:
         """Return the item with this id, if any."""
-        if not self._item_index:
-            self._item_index.update((item.id, item) for _, item in self.items())
         return self._item_index.get(item_id)
+
+    @cached_property
+    def _item_index(self) -> dict[str, Item]:
+        return {item.id: item for _, item in self.items()}
 
 
 def item_dimension(section: Section, item: Item) -> str | None:

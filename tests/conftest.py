@@ -1,0 +1,124 @@
+"""Fixtures: an app on SQLite and on PostgreSQL, clients, signed-in users per role."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import flask_migrate
+import pytest
+from sqlalchemy import create_engine, text
+
+from inspection import create_app
+from inspection.extensions import db
+
+from . import factories
+
+POSTGRES_URL = os.environ.get(
+    "INSPECTION_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ("sqlite", "postgresql")
+ROLES = ("admin", "manager", "inspector", "shopper")
+
+
+def _postgres_schema(request) -> tuple[str, dict]:
+    """Make a private schema in the test database so that runs never see each other."""
+    schema = f"inspection_test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:  # noqa: BLE001 - any failure to reach the server matters here
+        message = f"PostgreSQL at {POSTGRES_URL} is not reachable ({error.__class__.__name__}: {error})"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must test PostgreSQL", pytrace=False)
+        pytest.skip(message + "; set INSPECTION_TEST_DATABASE_URL")
+
+    def drop():
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+    request.addfinalizer(drop)
+    options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    return POSTGRES_URL, options
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request, tmp_path_factory) -> dict:
+    """Return config for a migrated, empty database of each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        settings = {"DATABASE_URL": url}
+    else:
+        url, options = _postgres_schema(request)
+        settings = {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": options}
+    app = create_app(_test_config(settings, tmp_path_factory.mktemp("media")))
+    with app.app_context():
+        flask_migrate.upgrade(directory=app.extensions["migrate"].directory)
+        db.engine.dispose()
+    return settings
+
+
+def _test_config(settings: dict, media_dir) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "ENV_NAME": "testing",
+        "WTF_CSRF_ENABLED": False,
+        "MEDIA_DIR": str(media_dir),
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        **settings,
+    }
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    """Yield an app bound to an empty database; rows are removed afterwards."""
+    app = create_app(_test_config(database, tmp_path / "media"))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [table for table in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def org(app):
+    """Return a small organisation: two regions, three branches, staff."""
+    return factories.make_org()
+
+
+@pytest.fixture
+def users(org):
+    """Return one user per role, scoped to the east region (admin: everything)."""
+    return {role: factories.make_user(role, regions=("East",) if role != "admin" else ()) for role in ROLES}
+
+
+@pytest.fixture(params=ROLES)
+def role_client(request, app, users):
+    """Yield (role, client) signed in as each role in turn."""
+    client = app.test_client()
+    factories.login(client, users[request.param])
+    return request.param, client
