@@ -53,11 +53,13 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .visits.views import bp as visits_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
+    for blueprint in (auth_bp, main_bp, visits_bp, api_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -67,11 +69,12 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .api.cli import token_cli
     from .auth.cli import user_cli
     from .catalog.cli import checklist_cli
     from .db import init_db_command
     from .demo.cli import demo_command
     from .org.cli import import_cli
 
-    for command in (checklist_cli, import_cli, user_cli, init_db_command, demo_command):
+    for command in (checklist_cli, import_cli, user_cli, token_cli, init_db_command, demo_command):
         app.cli.add_command(command)

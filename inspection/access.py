@@ -17,6 +17,13 @@ SUBMIT_KINDS = {
 }
 
 
+def listable_kinds(user: User) -> set[str]:
+    """Return the checklist kinds the user may read: what they fill in, or all for reviewers."""
+    if user.role in ("admin", "manager"):
+        return SUBMIT_KINDS["admin"]
+    return SUBMIT_KINDS[user.role]
+
+
 def branch_filter(user: User):
     """Return a SQL condition on Branch for the branches in the user's scope."""
     if user.role == "admin":

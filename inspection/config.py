@@ -25,6 +25,8 @@ def defaults(instance_path: str) -> dict:
         "MAX_PHOTO_PIXELS": 50_000_000,
         "MAX_PHOTOS_PER_VISIT": 60,
         "MIN_STAFF_SAMPLE": 3,
+        "TIMEZONE": "Asia/Shanghai",
+        "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
         "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "LANGUAGES": ["zh_CN", "en"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -16,19 +17,8 @@ from inspection.visits.services import Submission
 PASSWORD = "password-123"
 _numbers = itertools.count(1)
 
-SMALL_CHECKLIST = """
-id: small
-title: 小检查表
-kind: inspection
-sections:
-  - id: hall
-    title: 大厅
-    items:
-      - {id: clerk, text: 员工, type: staff}
-      - {id: clean, text: 整洁, type: yes_no, points: 5}
-      - {id: greet, text: 问候, type: timer, limit: 5, points: 5, critical: true}
-      - {id: note, text: 备注, type: text}
-"""
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SMALL_CHECKLIST = (FIXTURES / "small.yaml").read_text(encoding="utf-8")
 
 
 def make_org() -> SimpleNamespace:
@@ -72,3 +62,26 @@ def submission(branch: str = "E1", answers: dict | None = None, **changes) -> Su
     )
     values.update(changes)
     return Submission(**values)
+
+
+def jpeg_bytes(width: int = 640, height: int = 480, exif: bytes | None = None, colour=(200, 120, 40)) -> bytes:
+    """Return a real JPEG, optionally with EXIF."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", (width, height), colour)
+    image.save(out, "JPEG", quality=85, **({"exif": exif} if exif else {}))
+    return out.getvalue()
+
+
+def api_visit(branch: str = "E1", **changes) -> dict:
+    """Return a JSON visit body for the small checklist."""
+    body = {
+        "id": str(uuid.uuid4()), "checklist": "small", "branch": branch,
+        "started_at": "2026-11-02T10:00:00+08:00", "finished_at": "2026-11-02T10:20:00+08:00",
+        "answers": {"clerk": f"{branch}-S1", "clean": True, "greet": 3.5}, "notes": {"clean": "干净"},
+    }
+    body.update(changes)
+    return body

@@ -15,6 +15,7 @@ from inspection.visits.services import (
     SubmissionConflict,
     SubmissionError,
     SubmissionForbidden,
+    SubmissionNotFound,
     submit_visit,
 )
 
@@ -94,7 +95,7 @@ def test_an_inactive_branch_takes_no_visits(org, users):
 
 
 @pytest.mark.parametrize(("changes", "error", "message"), [
-    ({"branch_code": "ZZ"}, SubmissionError, "unknown branch 'ZZ'"),
+    ({"branch_code": "ZZ"}, SubmissionNotFound, "unknown branch 'ZZ'"),
     ({"answers": {"clerk": "W1-S1", "clean": True, "greet": 2}}, SubmissionError, "some staff members are unknown"),
     ({"answers": {"clean": "yes", "greet": 2}}, AnswerError, "clean: expected true or false"),
     ({"notes": {"ghost": "x"}}, SubmissionError, "some notes cannot be stored"),

@@ -16,6 +16,10 @@ from ..visits.models import ChecklistVersion
 _lock = threading.Lock()
 
 
+class ChecklistUnavailable(LookupError):
+    """No checklist (or no such version of it) to score a submission with."""
+
+
 @dataclass
 class Catalog:
     checklists: dict[str, Checklist] = field(default_factory=dict)
@@ -74,3 +78,16 @@ def frozen_checklist(version: str) -> Checklist | None:
             return None
         cache[version] = from_snapshot(content)
     return cache[version]
+
+
+def checklist_for_submission(checklist_id: str, version: str | None) -> Checklist:
+    """Return the checklist a visit was filled against: the given version, else the current one."""
+    current = get_catalog().checklists.get(checklist_id)
+    if version is None or (current is not None and current.version == version):
+        if current is None:
+            raise ChecklistUnavailable(f"no checklist '{checklist_id}'")
+        return current
+    frozen = frozen_checklist(version)
+    if frozen is None or frozen.id != checklist_id:
+        raise ChecklistUnavailable(f"checklist '{checklist_id}' has no version {version[:12]}")
+    return frozen

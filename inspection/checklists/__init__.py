@@ -11,10 +11,11 @@ from .loader import (
     load_text,
 )
 from .model import DIMENSIONS, Checklist, Item, Section
+from .photo_rules import photo_problems
 from .scoring import Result, score
 
 __all__ = [
     "DIMENSIONS", "AnswerError", "AnswerProblem", "Checklist", "ChecklistError", "Item",
     "Result", "Section", "canonical_json", "check_answers", "from_snapshot", "load_directory",
-    "load_file", "load_paths", "load_text", "score", "visible_items",
+    "load_file", "load_paths", "load_text", "photo_problems", "score", "visible_items",
 ]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from ..auth.models import User
 from ..auth.services import add_user
-from ..checklists import Checklist, Item, visible_items
+from ..checklists import Checklist, Item, photo_problems, score, visible_items
 from ..extensions import db
 from ..org.models import Branch, Staff
+from ..photos.processing import ProcessedPhoto, process
+from ..photos.storage import StagedFiles
 from ..visits.services import Submission, submit_visit
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -46,9 +50,10 @@ def demo_loaded() -> bool:
     return db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])) is not None
 
 
-def load_demo(checklists: dict[str, Checklist], months: int = 4, seed: int = 2026) -> int:
-    """Create branches, staff, users and visits; return how many visits. Flush only."""
+def load_demo(checklists: dict[str, Checklist], files: StagedFiles, months: int = 4, seed: int = 2026) -> int:
+    """Create branches, staff, users and visits with photos; return how many visits. Flush only."""
     rng = random.Random(seed)
+    pictures = [_picture(colour) for colour in ((214, 226, 240), (240, 226, 200), (220, 238, 220))]
     branches = _branches()
     staff = _staff(branches, rng)
     users = {email: add_user(email, name, role, DEMO_PASSWORD, regions=regions)
@@ -61,8 +66,9 @@ def load_demo(checklists: dict[str, Checklist], months: int = 4, seed: int = 202
         for branch in branches:
             for checklist in checklists.values():
                 if rng.random() < _daily_rate(checklist.kind):
-                    _submit(users, checklist, branch, staff[branch.code], quality[branch.code],
-                            end - timedelta(days=day, hours=rng.randint(0, 8)), rng)
+                    when = end - timedelta(days=day, hours=rng.randint(0, 8))
+                    _submit(users, checklist, branch, staff[branch.code], quality[branch.code], when,
+                            (rng, pictures, files))
                     count += 1
     return count
 
@@ -94,8 +100,21 @@ def _staff(branches: list[Branch], rng: random.Random) -> dict[str, list[Staff]]
     return by_branch
 
 
-def _submit(users, checklist, branch, members, quality, finished_at, rng) -> None:
+def _picture(colour: tuple[int, int, int]) -> ProcessedPhoto:
+    """Draw a plain demo photo and put it through the real photo pipeline."""
+    image = Image.new("RGB", (800, 600), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((60, 380, 740, 560), fill=tuple(max(0, c - 60) for c in colour))
+    draw.text((60, 60), "DEMO PHOTO", fill=(40, 50, 60), font=ImageFont.load_default(size=64))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return process(out.getvalue(), max_bytes=10 * 1024 * 1024, max_pixels=10_000_000)
+
+
+def _submit(users, checklist, branch, members, quality, finished_at, context) -> None:
+    rng, pictures, files = context
     answers = fake_answers(checklist, [member.code for member in members], quality, rng)
+    needed = photo_problems(checklist, answers, score(checklist, answers), {})
     notes = {}
     failed = [item.id for _, item in checklist.items() if answers.get(item.id) is False]
     if failed:
@@ -104,8 +123,9 @@ def _submit(users, checklist, branch, members, quality, finished_at, rng) -> Non
         uuid=uuid.UUID(int=rng.getrandbits(128), version=4), checklist_id=checklist.id,
         branch_code=branch.code, started_at=finished_at - timedelta(minutes=rng.randint(15, 50)),
         finished_at=finished_at, answers=answers, notes=notes,
+        photos=[(problem.item, rng.choice(pictures)) for problem in needed],
     )
-    submit_visit(users[SUBMITTER_BY_KIND[checklist.kind]], checklist, submission)
+    submit_visit(users[SUBMITTER_BY_KIND[checklist.kind]], checklist, submission, files)
 
 
 def fake_answers(checklist: Checklist, staff_codes: list[str], quality: float, rng: random.Random) -> dict:

@@ -89,6 +89,8 @@ class Photo(db.Model):
     width: Mapped[int]
     height: Mapped[int]
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
 
     visit: Mapped[Visit] = relationship(back_populates="photos")
 

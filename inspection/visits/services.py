@@ -13,10 +13,12 @@ from sqlalchemy import select
 from .. import access
 from ..auth.models import User
 from ..catalog.services import freeze
-from ..checklists import AnswerProblem, Checklist, score
+from ..checklists import AnswerProblem, Checklist, photo_problems, score
 from ..extensions import db
 from ..org.models import Branch, Staff
-from .models import Answer, StaffResult, Visit
+from ..photos.processing import ProcessedPhoto
+from ..photos.storage import StagedFiles, new_stored_name, thumbnail_name
+from .models import Answer, Photo, StaffResult, Visit
 
 
 class SubmissionError(ValueError):
@@ -25,6 +27,10 @@ class SubmissionError(ValueError):
     def __init__(self, message: str, problems: list[AnswerProblem] | None = None):
         super().__init__(message)
         self.problems = problems or []
+
+
+class SubmissionNotFound(LookupError):
+    """The submission names a branch that does not exist."""
 
 
 class SubmissionForbidden(PermissionError):
@@ -44,6 +50,7 @@ class Submission:
     finished_at: datetime
     answers: dict
     notes: dict[str, str] = field(default_factory=dict)
+    photos: list[tuple[str, ProcessedPhoto]] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """Return a hash of the content, to tell a retry from a conflicting reuse of the id."""
@@ -51,13 +58,15 @@ class Submission:
             "checklist": self.checklist_id, "branch": self.branch_code,
             "started_at": self.started_at.isoformat(), "finished_at": self.finished_at.isoformat(),
             "answers": self.answers, "notes": self.notes,
+            "photos": sorted((item_id, photo.sha256) for item_id, photo in self.photos),
         }
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def submit_visit(actor: User, checklist: Checklist, submission: Submission) -> tuple[Visit, bool]:
-    """Score and store a visit; return it and whether it is new. Flush only."""
+def submit_visit(actor: User, checklist: Checklist, submission: Submission,
+                 files: StagedFiles | None = None) -> tuple[Visit, bool]:
+    """Score and store a visit, staging its photo files; return it and whether it is new. Flush only."""
     existing = db.session.scalar(select(Visit).where(Visit.uuid == submission.uuid))
     if existing is not None:
         if existing.submitter_id == actor.id and existing.content_sha256 == submission.fingerprint():
@@ -65,12 +74,13 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission) -> t
         raise SubmissionConflict(f"visit {submission.uuid} was already submitted with other content")
     branch = db.session.scalar(select(Branch).where(Branch.code == submission.branch_code))
     if branch is None:
-        raise SubmissionError(f"unknown branch '{submission.branch_code}'")
+        raise SubmissionNotFound(f"unknown branch '{submission.branch_code}'")
     if not access.can_submit(actor, checklist.kind, branch):
         raise SubmissionForbidden(f"you may not submit {checklist.id} for branch {branch.code}")
     _check_times(submission)
     _check_notes(checklist, submission.notes)
     result = score(checklist, submission.answers)
+    _check_photos(checklist, submission, result)
     staff = _attributed_staff(checklist, submission.answers, branch)
     visit = Visit(
         uuid=submission.uuid, checklist_id=checklist.id, snapshot=freeze(checklist),
@@ -79,6 +89,7 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission) -> t
         rating=result.rating, result=result.to_dict(), content_sha256=submission.fingerprint(),
     )
     visit.answers = _answer_rows(submission)
+    visit.photos = [_photo_row(item_id, photo, files) for item_id, photo in submission.photos]
     visit.staff_results = [
         StaffResult(staff=staff[code], finished_at=submission.finished_at,
                     earned=tally.earned, possible=tally.possible)
@@ -95,6 +106,27 @@ def _check_times(submission: Submission) -> None:
             raise SubmissionError(f"{name} needs a time zone")
     if submission.finished_at < submission.started_at:
         raise SubmissionError("finished_at is before started_at")
+
+
+def _check_photos(checklist: Checklist, submission: Submission, result) -> None:
+    counts: dict[str, int] = {}
+    for item_id, _ in submission.photos:
+        counts[item_id] = counts.get(item_id, 0) + 1
+    problems = photo_problems(checklist, submission.answers, result, counts)
+    if problems:
+        raise SubmissionError("some photos are missing or not allowed", problems)
+
+
+def _photo_row(item_id: str, photo: ProcessedPhoto, files: StagedFiles | None) -> Photo:
+    if files is None:
+        raise ValueError("photos need a StagedFiles to be written to")
+    stored_name = new_stored_name()
+    files.stage(stored_name, photo.image)
+    files.stage(thumbnail_name(stored_name), photo.thumbnail)
+    latitude, longitude = photo.gps or (None, None)
+    return Photo(item_id=item_id, stored_name=stored_name, sha256=photo.sha256, size=photo.size,
+                 width=photo.width, height=photo.height, taken_at=photo.taken_at,
+                 latitude=latitude, longitude=longitude)
 
 
 def _check_notes(checklist: Checklist, notes: dict) -> None:

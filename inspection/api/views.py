@@ -1,0 +1,149 @@
+"""JSON API v1: checklists, branches, visit submission and visit reading."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from .. import access
+from ..catalog.services import ChecklistUnavailable, checklist_for_submission, freeze, get_catalog
+from ..checklists import AnswerError, canonical_json
+from ..db import write_transaction
+from ..extensions import csrf, db, login_manager
+from ..org.models import Staff
+from ..photos.storage import write_with_files
+from ..visits.models import Visit
+from ..visits.services import (
+    SubmissionConflict,
+    SubmissionError,
+    SubmissionForbidden,
+    SubmissionNotFound,
+    submit_visit,
+)
+from ..visits.views import visit_json
+from .payload import PayloadError, parse_visit
+from .tokens import user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Token requests carry no cookie, so no CSRF risk; session requests are checked in before_request.
+csrf.exempt(bp)
+
+
+@login_manager.request_loader
+def load_user_from_bearer(req):
+    """Sign in API calls that carry `Authorization: Bearer <token>`."""
+    header = req.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return user_for_token(header[len("Bearer "):].strip())
+    return None
+
+
+@bp.before_request
+def require_user():
+    if not current_user.is_authenticated:
+        return error(401, "sign in, or send Authorization: Bearer <token>")
+    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+    if not bearer and request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()  # a browser session must send the X-CSRFToken header
+    return None
+
+
+def error(status: int, message: str, details: list | None = None):
+    """Return the API's error body: {"error", "details"}."""
+    return jsonify({"error": message, "details": details or []}), status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    return error(exc.code or 500, exc.description or exc.name)
+
+
+@bp.get("/checklists")
+def checklists():
+    allowed = access.listable_kinds(current_user)
+    return jsonify([
+        {"id": c.id, "title": c.title, "kind": c.kind, "version": c.version, "items": len(c.items())}
+        for c in get_catalog().checklists.values() if c.kind in allowed
+    ])
+
+
+@bp.get("/checklists/<checklist_id>")
+def checklist(checklist_id: str):
+    found = get_catalog().checklists.get(checklist_id)
+    if found is None or found.kind not in access.listable_kinds(current_user):
+        return error(404, f"no checklist '{checklist_id}'")
+    freeze_served(found)
+    return current_app.response_class(
+        '{"version":"%s","checklist":%s}' % (found.version, canonical_json(found)), mimetype="application/json")
+
+
+def freeze_served(found) -> None:
+    """Store the version a client may later submit against, so that it can be scored with it."""
+    with write_transaction():
+        freeze(found)
+
+
+@bp.get("/branches")
+def branches():
+    rows = db.session.scalars(access.scoped_branches(current_user)).all()
+    staff = db.session.scalars(
+        select(Staff).where(Staff.active, Staff.branch_id.in_([b.id for b in rows])).order_by(Staff.code)
+    ).all()
+    by_branch: dict[int, list] = {}
+    for member in staff:
+        by_branch.setdefault(member.branch_id, []).append(
+            {"code": member.code, "name": member.name, "position": member.position})
+    return jsonify([{"code": b.code, "name": b.name, "region": b.region, "address": b.address,
+                     "staff": by_branch.get(b.id, [])} for b in rows])
+
+
+@bp.post("/visits")
+def create_visit():
+    try:
+        payload, submission = parse_visit(request)
+        checklist = checklist_for_submission(payload.checklist, payload.version)
+        with write_with_files(current_app.config["MEDIA_DIR"]) as files:
+            visit, created = submit_visit(current_user, checklist, submission, files)
+    except PayloadError as exc:
+        return error(exc.status, str(exc), exc.details)
+    except AnswerError as exc:
+        return error(422, "some answers cannot be scored", _item_details(exc.problems))
+    except SubmissionError as exc:
+        return error(422, str(exc), _item_details(exc.problems))
+    except (SubmissionNotFound, ChecklistUnavailable) as exc:
+        return error(404, str(exc))
+    except SubmissionForbidden as exc:
+        return error(403, str(exc))
+    except SubmissionConflict as exc:
+        return error(409, str(exc))
+    return jsonify(_summary(visit)), 201 if created else 200
+
+
+def _item_details(problems) -> list[dict]:
+    return [{"item": problem.item, "message": problem.message} for problem in problems]
+
+
+def _summary(visit: Visit) -> dict:
+    return {"id": str(visit.uuid), "score": visit.result["score"], "passed": visit.passed,
+            "rating": visit.rating, "url": url_for("visits.show", visit_uuid=visit.uuid)}
+
+
+@bp.get("/visits/<visit_uuid>")
+def get_visit(visit_uuid: str):
+    visit = _visible_visit(visit_uuid)
+    if visit is None:
+        return error(404, f"no visit {visit_uuid}")
+    return jsonify({**_summary(visit), **visit_json(visit)})
+
+
+def _visible_visit(visit_uuid: str) -> Visit | None:
+    try:
+        key = uuid.UUID(visit_uuid)
+    except ValueError:
+        return None
+    visit = db.session.scalar(select(Visit).where(Visit.uuid == key))
+    return visit if visit is not None and access.can_view_visit(current_user, visit) else None

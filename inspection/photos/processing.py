@@ -1,0 +1,135 @@
+"""Turn an uploaded image into a bounded JPEG and a thumbnail, judged by content only."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+
+import pillow_heif
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+pillow_heif.register_heif_opener()
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+LONG_SIDE = 1600
+THUMB_SIDE = 320
+JPEG_QUALITY = 82
+
+
+class PhotoError(ValueError):
+    """An upload that is not a photo we accept; the message says why."""
+
+
+@dataclass
+class ProcessedPhoto:
+    image: bytes
+    thumbnail: bytes
+    sha256: str
+    size: int
+    width: int
+    height: int
+    taken_at: datetime | None
+    gps: tuple[float, float] | None
+
+
+def process(data: bytes, max_bytes: int, max_pixels: int, local_zone: tzinfo = timezone.utc) -> ProcessedPhoto:
+    """Check, orient, shrink and strip an upload; raise PhotoError naming the problem.
+
+    `local_zone` places EXIF capture times that carry no offset of their own.
+    """
+    if not data:
+        raise PhotoError("the file is empty")
+    if len(data) > max_bytes:
+        raise PhotoError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+    image = _open(data, max_pixels)
+    taken_at, gps = _metadata(image, local_zone)
+    try:
+        image.draft("RGB", (LONG_SIDE, LONG_SIDE))  # JPEG only: decode at a reduced scale
+        image = ImageOps.exif_transpose(image)
+        image = image.convert("RGB")
+        image.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
+    except (OSError, ValueError, SyntaxError) as error:
+        raise PhotoError(f"the image is damaged or truncated ({error})") from None
+    shrunk = _jpeg(image)
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BILINEAR)
+    return ProcessedPhoto(
+        image=shrunk, thumbnail=_jpeg(thumb), sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data), width=image.width, height=image.height, taken_at=taken_at, gps=gps,
+    )
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError("the file is not a JPEG, PNG, WebP or HEIC photo") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise PhotoError(f"the image cannot be read ({error})") from None
+    width, height = image.size
+    if width * height > max_pixels:
+        raise PhotoError(f"the image is {width}x{height} pixels; at most {max_pixels // 1_000_000} megapixels")
+    return image
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    # No exif= argument: nothing of the original's metadata is written back.
+    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def _metadata(image: Image.Image, local_zone: tzinfo) -> tuple[datetime | None, tuple[float, float] | None]:
+    """Read capture time and GPS before the metadata is dropped."""
+    try:
+        exif = image.getexif()
+        detail = exif.get_ifd(ExifTags.IFD.Exif)
+        gps_info = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    except (OSError, ValueError, SyntaxError):
+        return None, None
+    stamp = detail.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+    offset = detail.get(ExifTags.Base.OffsetTimeOriginal)
+    return _taken_at(stamp, offset, local_zone), _gps(gps_info)
+
+
+def _taken_at(stamp, offset, local_zone: tzinfo) -> datetime | None:
+    if not isinstance(stamp, str):
+        return None
+    try:
+        taken = datetime.strptime(stamp.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    zone = _offset_zone(offset) or local_zone
+    return taken.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def _offset_zone(offset) -> tzinfo | None:
+    """Read an EXIF offset such as '+08:00'."""
+    if not isinstance(offset, str) or len(offset.strip("\x00 ")) != 6:
+        return None
+    text = offset.strip("\x00 ")
+    try:
+        sign = -1 if text[0] == "-" else 1
+        return timezone(sign * timedelta(hours=int(text[1:3]), minutes=int(text[4:6])))
+    except ValueError:
+        return None
+
+
+def _gps(info: dict) -> tuple[float, float] | None:
+    try:
+        lat = _degrees(info[ExifTags.GPS.GPSLatitude], info[ExifTags.GPS.GPSLatitudeRef])
+        lon = _degrees(info[ExifTags.GPS.GPSLongitude], info[ExifTags.GPS.GPSLongitudeRef])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return round(lat, 6), round(lon, 6)
+
+
+def _degrees(parts, ref: str) -> float:
+    degrees, minutes, seconds = (float(part) for part in parts)
+    value = degrees + minutes / 60 + seconds / 3600
+    return -value if ref in ("S", "W") else value

@@ -1,0 +1,269 @@
+// The scoring form: widgets to answers, show_if, live score, stopwatch, photos, drafts, submission.
+import { checkAnswers, score } from "./engine.js";
+import { deletePhotos, loadPhotos, putPhoto, removePhoto, shrinkPhoto } from "./photos.js";
+
+const form = document.getElementById("visit-form");
+const checklist = JSON.parse(document.getElementById("checklist-data").textContent);
+const version = form.dataset.version;
+const draftKey = `inspection-draft:${checklist.id}:${form.dataset.branch}`;
+const items = new Map();
+for (const section of checklist.sections) for (const item of section.items) items.set(item.id, { section, item });
+// The live score shows progress, so an unanswered required item must not block it.
+const liveChecklist = { ...checklist, sections: checklist.sections.map((s) => ({
+  ...s, items: s.items.map((i) => ({ ...i, required: false })) })) };
+const photos = new Map(); // photo id -> {id, item, blob, name}
+let draft = { uuid: crypto.randomUUID(), version, startedAt: new Date().toISOString(), fields: {} };
+
+const field = (name) => form.elements.namedItem(name);
+const itemBox = (id) => document.getElementById(`item-${id}`);
+
+function readValue(item) {
+  const na = field(`na.${item.id}`);
+  if (na && na.checked) return "na";
+  if (item.type === "servqual") {
+    const e = form.querySelector(`[name="answer.${item.id}.expectation"]:checked`);
+    const p = form.querySelector(`[name="answer.${item.id}.perception"]:checked`);
+    if (!e && !p) return undefined;
+    return { expectation: e ? Number(e.value) : null, perception: p ? Number(p.value) : null };
+  }
+  if (["yes_no", "rating", "choice"].includes(item.type)) {
+    const checked = form.querySelector(`[name="answer.${item.id}"]:checked`);
+    if (!checked) return undefined;
+    if (item.type === "yes_no") return checked.value === "true";
+    if (item.type === "rating") return Number(checked.value);
+    return item.options.find((o) => String(o.value) === checked.value).value;
+  }
+  const input = field(`answer.${item.id}`);
+  if (!input || input.value.trim() === "") return undefined;
+  if (["number", "timer"].includes(item.type)) return Number(input.value);
+  if (item.type === "deduction") return Number(input.value);
+  return input.value;
+}
+
+function readAnswers() {
+  const answers = {};
+  for (const { item } of items.values()) {
+    if (item.type === "photo") continue;
+    const value = readValue(item);
+    if (value !== undefined) answers[item.id] = value;
+  }
+  return answers;
+}
+
+function readNotes() {
+  const notes = {};
+  for (const { item } of items.values()) {
+    const note = field(`note.${item.id}`);
+    if (note && note.value.trim()) notes[item.id] = note.value.trim();
+  }
+  return notes;
+}
+
+function refresh() {
+  const answers = readAnswers();
+  const shown = new Set();
+  for (const { item } of items.values()) {
+    const cond = item.show_if;
+    const visible = !cond || (shown.has(cond.item) && answers[cond.item] === cond.equals);
+    if (visible) shown.add(item.id);
+    itemBox(item.id).hidden = !visible;
+    const na = field(`na.${item.id}`);
+    itemBox(item.id).classList.toggle("is-na", Boolean(na && na.checked));
+  }
+  const valid = Object.fromEntries(Object.entries(answers).filter(([id]) => shown.has(id)));
+  for (const problem of checkAnswers(liveChecklist, valid)) delete valid[problem.item];
+  const result = score(liveChecklist, valid);
+  document.getElementById("live-score").textContent = result.score === null ? "—" : result.score.toFixed(1);
+  document.getElementById("live-rating").textContent = result.critical_failures.length ? " ⚠" : ` ${result.rating || ""}`;
+  for (const section of checklist.sections) {
+    const visible = section.items.filter((i) => shown.has(i.id) && i.type !== "photo");
+    const done = visible.filter((i) => valid[i.id] !== undefined).length;
+    form.querySelector(`[data-progress="${section.id}"]`).textContent = `${done}/${visible.length}`;
+  }
+}
+
+// -- drafts -----------------------------------------------------------------------------------
+
+function saveDraft() {
+  const fields = {};
+  for (const element of form.elements) {
+    if (!element.name || element.type === "file") continue;
+    if (element.type === "radio") { if (element.checked) fields[element.name] = element.value; }
+    else if (element.type === "checkbox") fields[element.name] = element.checked;
+    else if (element.value !== "") fields[element.name] = element.value;
+  }
+  draft.fields = fields;
+  localStorage.setItem(draftKey, JSON.stringify(draft));
+}
+
+async function restoreDraft() {
+  const saved = JSON.parse(localStorage.getItem(draftKey) || "null");
+  if (!saved) return;
+  draft = saved;
+  for (const [name, value] of Object.entries(saved.fields)) {
+    const target = form.querySelector(`[name="${CSS.escape(name)}"][value="${CSS.escape(String(value))}"]`)
+      || field(name);
+    if (!target) continue;
+    if (target.type === "radio") target.checked = true;
+    else if (target.type === "checkbox") target.checked = value === true;
+    else target.value = value;
+    if (name.startsWith("note.") && value) target.hidden = false;
+  }
+  for (const photo of await loadPhotos(draftKey)) addPhoto(photo);
+  document.getElementById("draft-status").hidden = false;
+}
+
+// -- widgets ----------------------------------------------------------------------------------
+
+function startStopwatch(box) {
+  const button = box.querySelector(".stopwatch-toggle");
+  const input = box.querySelector("input");
+  if (box.dataset.running) {
+    clearInterval(Number(box.dataset.running));
+    delete box.dataset.running;
+    button.textContent = button.dataset.start;
+    button.classList.remove("running");
+    form.dispatchEvent(new Event("input"));
+    return;
+  }
+  const started = performance.now();
+  button.textContent = button.dataset.stop;
+  button.classList.add("running");
+  box.dataset.running = String(setInterval(() => {
+    input.value = ((performance.now() - started) / 1000).toFixed(1);
+  }, 100));
+}
+
+function addPhoto(photo) {
+  photos.set(photo.id, photo);
+  const list = form.querySelector(`[data-photos="${photo.item}"]`);
+  const figure = document.createElement("figure");
+  figure.className = "photo-thumb";
+  figure.dataset.photoId = photo.id;
+  const img = document.createElement("img");
+  img.src = URL.createObjectURL(photo.blob);
+  img.alt = photo.name;
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "photo-remove";
+  remove.textContent = "×";
+  remove.addEventListener("click", async () => {
+    photos.delete(photo.id);
+    figure.remove();
+    await removePhoto(photo.id);
+  });
+  figure.append(img, remove);
+  list.append(figure);
+}
+
+async function onPhotos(input) {
+  const item = input.dataset.photoItem;
+  for (const file of input.files) {
+    const blob = await shrinkPhoto(file);
+    const photo = { id: crypto.randomUUID(), draftKey, item, blob, name: file.name };
+    await putPhoto(photo);
+    addPhoto(photo);
+  }
+  input.value = "";
+}
+
+form.addEventListener("click", (event) => {
+  const toggle = event.target.closest(".stopwatch-toggle");
+  if (toggle) startStopwatch(toggle.closest(".stopwatch"));
+  const step = event.target.closest("[data-step]");
+  if (step) {
+    const input = step.parentElement.querySelector("input");
+    input.value = Math.max(0, Number(input.value || 0) + Number(step.dataset.step));
+    form.dispatchEvent(new Event("input"));
+  }
+  const note = event.target.closest(".note-toggle");
+  if (note) {
+    const area = note.closest(".item").querySelector(".note");
+    area.hidden = !area.hidden;
+    if (!area.hidden) area.focus();
+  }
+});
+form.addEventListener("change", (event) => {
+  if (event.target.dataset.photoItem) onPhotos(event.target);
+  else { refresh(); saveDraft(); }
+});
+form.addEventListener("input", () => { refresh(); saveDraft(); });
+
+// -- submission -------------------------------------------------------------------------------
+
+function visitTimes() {
+  if (form.dataset.kind !== "mystery_shop") return [draft.startedAt, new Date().toISOString()];
+  const date = field("visit-date").value;
+  const toIso = (time) => (date && time ? new Date(`${date}T${time}`).toISOString() : null);
+  return [toIso(field("time-in").value), toIso(field("time-out").value)];
+}
+
+function showErrors(body) {
+  for (const box of form.querySelectorAll(".item-error")) { box.hidden = true; box.textContent = ""; }
+  let first = null;
+  for (const detail of body.details || []) {
+    const box = detail.item && itemBox(detail.item);
+    if (!box) continue;
+    const slot = box.querySelector(".item-error");
+    slot.textContent = [slot.textContent, detail.message].filter(Boolean).join("; ");
+    slot.hidden = false;
+    first ||= box;
+  }
+  message(body.error || "", "error");
+  if (first) first.scrollIntoView({ block: "center" });
+}
+
+function message(text, kind) {
+  const box = document.getElementById("form-message");
+  box.textContent = text;
+  box.className = `form-message ${kind}`;
+  box.hidden = !text;
+}
+
+function send(body) {
+  const progress = document.getElementById("upload-progress");
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.dataset.submitUrl);
+    xhr.setRequestHeader("X-CSRFToken", form.dataset.csrf);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) { progress.hidden = false; progress.value = (100 * e.loaded) / e.total; }
+    });
+    xhr.addEventListener("load", () => resolve(xhr));
+    xhr.addEventListener("error", () => reject(new Error("network")));
+    xhr.send(body);
+  });
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const [startedAt, finishedAt] = visitTimes();
+  if (!startedAt || !finishedAt) { message(form.dataset.missingTimes || "", "error"); return; }
+  const visit = { id: draft.uuid, checklist: checklist.id, version: draft.version, branch: form.dataset.branch,
+    started_at: startedAt, finished_at: finishedAt, answers: readAnswers(), notes: readNotes() };
+  const body = new FormData();
+  body.append("visit", JSON.stringify(visit));
+  for (const photo of photos.values()) body.append(`photo.${photo.item}`, photo.blob, photo.name);
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  message(form.dataset.sending || "", "info");
+  try {
+    const xhr = await send(body);
+    const reply = JSON.parse(xhr.responseText || "{}");
+    if (xhr.status === 200 || xhr.status === 201) {
+      localStorage.removeItem(draftKey);
+      await deletePhotos(draftKey);
+      window.location.assign(reply.url);
+      return;
+    }
+    showErrors(reply);
+  } catch {
+    message(form.dataset.offline || "", "error");
+  } finally {
+    button.disabled = false;
+    document.getElementById("upload-progress").hidden = true;
+  }
+});
+
+await restoreDraft();
+refresh();
