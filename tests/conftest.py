@@ -7,6 +7,7 @@ import uuid
 
 import flask_migrate
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 
 from inspection import create_app
@@ -76,6 +77,12 @@ def _test_config(settings: dict, media_dir) -> dict:
 def app(database, tmp_path):
     """Yield an app bound to an empty database; rows are removed afterwards."""
     app = create_app(_test_config(database, tmp_path / "media"))
+
+    @app.before_request
+    def forget_previous_user():
+        # Requests reuse the test's app context, so `g` outlives a request; in production it does not.
+        g.pop("_login_user", None)
+
     with app.app_context():
         yield app
         db.session.remove()

@@ -43,7 +43,7 @@ def process(data: bytes, max_bytes: int, max_pixels: int, local_zone: tzinfo = t
     if not data:
         raise PhotoError("the file is empty")
     if len(data) > max_bytes:
-        raise PhotoError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+        raise PhotoError(f"the file is larger than {_size(max_bytes)}")
     image = _open(data, max_pixels)
     taken_at, gps = _metadata(image, local_zone)
     try:
@@ -62,13 +62,22 @@ def process(data: bytes, max_bytes: int, max_pixels: int, local_zone: tzinfo = t
     )
 
 
+def _size(count: int) -> str:
+    """Say a byte count as people do: 25 MB, 512 KB."""
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):g} MB"
+    return f"{count / 1024:g} KB"
+
+
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except UnidentifiedImageError:
         raise PhotoError("the file is not a JPEG, PNG, WebP or HEIC photo") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError(f"the image has far too many pixels; at most {max_pixels // 1_000_000} megapixels") from None
     except (OSError, ValueError, SyntaxError) as error:
         raise PhotoError(f"the image cannot be read ({error})") from None
     width, height = image.size
