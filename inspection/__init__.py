@@ -53,12 +53,13 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
     from .visits.views import bp as visits_bp
 
-    for blueprint in (auth_bp, main_bp, visits_bp, api_bp):
+    for blueprint in (auth_bp, main_bp, visits_bp, api_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -79,9 +79,10 @@ def app(database, tmp_path):
     app = create_app(_test_config(database, tmp_path / "media"))
 
     @app.before_request
-    def forget_previous_user():
-        # Requests reuse the test's app context, so `g` outlives a request; in production it does not.
-        g.pop("_login_user", None)
+    def fresh_g():
+        # Requests reuse the test's app context, so `g` (signed-in user, locale) would outlive a
+        # request; in production every request starts with an empty one.
+        vars(g).clear()
 
     with app.app_context():
         yield app

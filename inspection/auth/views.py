@@ -2,10 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
+from ..db import write_transaction
 from ..extensions import db, login_manager
 from .forms import LoginForm
 from .models import User
@@ -32,6 +33,17 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 400
+
+
+@bp.post("/language")
+@login_required
+def set_language():
+    """Remember the user's interface language."""
+    locale = request.form.get("locale")
+    if locale in current_app.config["LANGUAGES"]:
+        with write_transaction():
+            current_user.locale = locale
+    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,0 +1,58 @@
+"""Fill the zh_Hans_CN catalogue from this table (source strings are English); run after `make translations-update`."""
+
+from babel.messages.pofile import read_po, write_po
+
+PO = "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+ZH = {
+    "Administrator": "管理员", "Manager": "经理", "Inspector": "质检员", "Mystery shopper": "神秘顾客",
+    "Inspection": "现场检查", "Mystery shop": "神秘顾客暗访", "Survey": "顾客调查", "Call QC": "通话质检",
+    "Email": "邮箱", "Password": "密码", "Wrong email or password.": "邮箱或密码错误。",
+    "Service Inspection": "服务质量检查", "Sign out": "退出", "Sign in": "登录",
+    "Checklists that could not be loaded": "以下检查表无法加载", "Checklists": "检查表", "items": "项",
+    "Recent visits": "最近的检查", "Date": "日期", "Branch": "营业厅", "Checklist": "检查表", "Score": "得分",
+    "Result": "结果", "Pass": "合格", "Fail": "不合格", "No visits yet.": "暂无检查记录。",
+    "Your branches": "您负责的营业厅", "No branches in your scope.": "您的权限范围内没有营业厅。",
+    "Letters, digits, - and _ only.": "只能使用字母、数字、- 和 _。", "Code": "编码", "Name": "名称",
+    "Region": "区域", "Address": "地址", "Position": "岗位", "CSV file": "CSV 文件",
+    "A .csv file, please.": "请上传 .csv 文件。", "The code %(code)s is already used.": "编码 %(code)s 已被使用。",
+    "Saved.": "已保存。",
+    "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.":
+        "已导入：新增 %(created)d 条，更新 %(updated)d 条，未变 %(unchanged)d 条。",
+    "Nothing imported. Fix these rows and upload again:": "未导入任何数据。请修改以下各行后重新上传：",
+    "line %(line)d: %(message)s": "第 %(line)d 行：%(message)s",
+    "Met": "达标", "Not met": "不达标", "Yes": "是", "No": "否", "N/A": "不适用",
+    "%(seconds)s s (limit %(limit)s s)": "%(seconds)s 秒（标准 %(limit)s 秒）",
+    "%(count)s occurrence(s)": "%(count)s 次", "expected %(e)s, perceived %(p)s": "期望 %(e)s，感受 %(p)s",
+    "Visits": "检查记录", "Branches": "营业厅", "Staff": "员工", "Add": "新增", "Save": "保存",
+    "Search code or name": "搜索编码或名称", "Search": "搜索", "Deactivate": "停用", "Reactivate": "启用",
+    "Nothing found.": "没有找到。", "Import CSV": "导入 CSV", "Import": "导入", "Sending…": "正在提交…",
+    "Enter the visit date, time in and time out.": "请填写到访日期、进店和离店时间。",
+    "Not sent: no connection. Everything is saved on this device; try again when online.":
+        "未能提交：没有网络。所填内容已保存在本设备上，联网后请再次提交。",
+    "Draft restored from this device.": "已恢复本设备上保存的草稿。", "Visit": "到访",
+    "Visit date": "到访日期", "Time in": "进店时间", "Time out": "离店时间", "Submit": "提交",
+    "Newer": "较新", "Older": "较早", "Choose the branch": "选择营业厅", "Critical failures": "关键项不达标",
+    "Sections": "各部分得分", "Section": "部分", "Points": "得分/满分", "Staff observed": "被检查员工",
+    "Critical": "关键项", "version": "版本", "Required": "必填", "pts": "分", "Standard": "标准",
+    "Start": "开始", "Stop": "停止", "s": "秒", "Limit": "标准", "occurrences": "次", "pts each": "分/次",
+    "Expectation": "期望", "Perception": "感受", "Choose a staff member": "选择员工", "Note": "备注",
+    "Photo": "照片",
+}
+
+
+def main() -> None:
+    with open(PO, "rb") as handle:
+        catalog = read_po(handle)
+    for message in catalog:
+        if message.id in ZH:
+            message.string = ZH[message.id]
+            message.flags.discard("fuzzy")
+    missing = [message.id for message in catalog if message.id and not message.string]
+    with open(PO, "wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False)
+    if missing:
+        raise SystemExit(f"untranslated: {missing}")
+
+
+if __name__ == "__main__":
+    main()
