@@ -1,8 +1,9 @@
 #!/bin/sh
-# Install the Debian packages WeasyPrint needs for Chinese PDFs, when missing.
+# Install the Debian packages the app and its tests need, when missing: WeasyPrint for Chinese
+# PDFs, poppler for PDF checks, Chromium for the browser tests (never a downloaded browser).
 # libharfbuzz-subset0 matters: without it font subsetting falls back to fontTools (~10 s a PDF).
 set -eu
-PACKAGES="fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils"
+PACKAGES="fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium"
 missing=""
 for package in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="$missing $package"

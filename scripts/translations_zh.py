@@ -37,6 +37,13 @@ ZH = {
     "Start": "开始", "Stop": "停止", "s": "秒", "Limit": "标准", "occurrences": "次", "pts each": "分/次",
     "Expectation": "期望", "Perception": "感受", "Choose a staff member": "选择员工", "Note": "备注",
     "Photo": "照片",
+    "An answer is required.": "此项必须作答。", "This answer is not valid.": "答案无效。",
+    "N/A is not allowed for this item.": "此项不能选\u201c不适用\u201d。",
+    "This checklist has no such item.": "检查表中没有此项。",
+    "Choose an active staff member of this branch.": "请选择本营业厅的在岗员工。",
+    "This item takes no photos.": "此项不收照片。", "A photo is required.": "此项必须拍照。",
+    "A photo is required when the standard is not met.": "不达标时必须拍照。",
+    "Photo refused: %(reason)s": "照片未被接受：%(reason)s",
 }
 
 

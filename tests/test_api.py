@@ -228,7 +228,8 @@ def test_photo_rules_are_checked_at_submission(client, tokens, small):
     response = client.post("/api/v1/visits", data=data, headers=bearer(tokens["inspector"]),
                            content_type="multipart/form-data")
     assert response.status_code == 422
-    assert response.get_json()["details"] == [{"item": "greet", "message": "this item takes no photos"}]
+    assert response.get_json()["details"] == [{"item": "greet", "code": "photo_not_allowed",
+                                               "message": "this item takes no photos", "text": "此项不收照片。"}]
 
 
 def test_a_failure_after_staging_leaves_no_visit_and_no_file(app, client, tokens, small, monkeypatch):

@@ -20,7 +20,7 @@ PHOTO_FIELD = "photo."
 class PayloadError(ValueError):
     """A request that cannot be read; `details` says which field and why."""
 
-    def __init__(self, message: str, details: list[dict] | None = None, status: int = 400):
+    def __init__(self, message: str, details: list | None = None, status: int = 400):
         super().__init__(message)
         self.details = details or []
         self.status = status
@@ -75,8 +75,8 @@ def _validate(data: Any) -> VisitPayload:
     try:
         return VisitPayload.model_validate(data)
     except ValidationError as error:
-        details = [{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"]}
-                   for e in error.errors()]
+        details = [{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"],
+                    "code": "invalid_field"} for e in error.errors()]
         raise PayloadError("the visit is not in the expected shape", details) from None
 
 
@@ -92,8 +92,7 @@ def _photos(uploads: list) -> list:
             photos.append((item_id, process(data, config["MAX_PHOTO_BYTES"], config["MAX_PHOTO_PIXELS"], zone)))
         except PhotoError as error:
             name = upload.filename or "photo"
-            problems.append(AnswerProblem(item_id, f"{name}: {error}"))
+            problems.append(AnswerProblem(item_id, f"{name}: {error}", "photo_refused"))
     if problems:
-        details = [{"item": p.item, "message": p.message} for p in problems]
-        raise PayloadError("some photos were refused", details, status=422)
+        raise PayloadError("some photos were refused", problems, status=422)
     return photos

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -29,6 +30,17 @@ from .payload import PayloadError, parse_visit
 from .tokens import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PROBLEM_TEXTS = {
+    "required": _l("An answer is required."),
+    "invalid": _l("This answer is not valid."),
+    "na_not_allowed": _l("N/A is not allowed for this item."),
+    "unknown_item": _l("This checklist has no such item."),
+    "unknown_staff": _l("Choose an active staff member of this branch."),
+    "photo_not_allowed": _l("This item takes no photos."),
+    "photo_required": _l("A photo is required."),
+    "photo_required_on_fail": _l("A photo is required when the standard is not met."),
+    "photo_refused": _l("Photo refused: %(reason)s"),
+}
 # Token requests carry no cookie, so no CSRF risk; session requests are checked in before_request.
 csrf.exempt(bp)
 
@@ -110,7 +122,7 @@ def create_visit():
         with write_with_files(current_app.config["MEDIA_DIR"]) as files:
             visit, created = submit_visit(current_user, checklist, submission, files)
     except PayloadError as exc:
-        return error(exc.status, str(exc), exc.details)
+        return error(exc.status, str(exc), _item_details(exc.details))
     except AnswerError as exc:
         return error(422, "some answers cannot be scored", _item_details(exc.problems))
     except SubmissionError as exc:
@@ -124,8 +136,17 @@ def create_visit():
     return jsonify(_summary(visit)), 201 if created else 200
 
 
-def _item_details(problems) -> list[dict]:
-    return [{"item": problem.item, "message": problem.message} for problem in problems]
+def _item_details(problems: list) -> list[dict]:
+    """Describe each problem: a stable message and code, and a text in the user's language."""
+    details = []
+    for problem in problems:
+        if isinstance(problem, dict):
+            details.append(problem)
+            continue
+        text = PROBLEM_TEXTS.get(problem.code)
+        details.append({"item": problem.item, "code": problem.code, "message": problem.message,
+                        "text": str(text) % {"reason": problem.message} if text else problem.message})
+    return details
 
 
 def _summary(visit: Visit) -> dict:

@@ -14,6 +14,8 @@ NA = "na"
 class AnswerProblem:
     item: str
     message: str
+    # A stable name for the kind of problem, so that a user interface can say it in its language.
+    code: str = "invalid"
 
     def __str__(self) -> str:
         return f"{self.item}: {self.message}"
@@ -47,9 +49,9 @@ def visible_items(checklist: Checklist, answers: dict) -> set[str]:
 def check_answers(checklist: Checklist, answers: object) -> list[AnswerProblem]:
     """Return every problem with the answers: unknown items, bad values, missing ones."""
     if not isinstance(answers, dict):
-        return [AnswerProblem("answers", "must be an object of item ids to answers")]
+        return [AnswerProblem("answers", "must be an object of item ids to answers", "not_an_object")]
     problems = [
-        AnswerProblem(str(item_id), "no such item in this checklist")
+        AnswerProblem(str(item_id), "no such item in this checklist", "unknown_item")
         for item_id in answers
         if checklist.item(item_id) is None
     ]
@@ -58,11 +60,12 @@ def check_answers(checklist: Checklist, answers: object) -> list[AnswerProblem]:
         value = answers.get(item.id)
         if value is None:
             if item.is_required and item.id in visible:
-                problems.append(AnswerProblem(item.id, "an answer is required"))
+                problems.append(AnswerProblem(item.id, "an answer is required", "required"))
             continue
         message = value_problem(item, value)
         if message:
-            problems.append(AnswerProblem(item.id, message))
+            code = "na_not_allowed" if value == NA and isinstance(value, str) else "invalid"
+            problems.append(AnswerProblem(item.id, message, code))
     return problems
 
 

@@ -10,7 +10,7 @@ from .scoring import Result
 def photo_problems(checklist: Checklist, answers: dict, result: Result,
                    counts: dict[str, int]) -> list[AnswerProblem]:
     """Return every breach of the items' photo rules, given how many photos each item has."""
-    problems = [AnswerProblem(item_id, "photos for an item this checklist does not have")
+    problems = [AnswerProblem(item_id, "photos for an item this checklist does not have", "unknown_item")
                 for item_id in counts if checklist.item(item_id) is None]
     visible = visible_items(checklist, answers)
     for _, item in checklist.items():
@@ -18,11 +18,12 @@ def photo_problems(checklist: Checklist, answers: dict, result: Result,
         # A photo item has no answer of its own: it counts whenever it is shown.
         counted = item.id in visible if item.type == "photo" else outcome.status != "excluded"
         if rule == "never" and count:
-            problems.append(AnswerProblem(item.id, "this item takes no photos"))
+            problems.append(AnswerProblem(item.id, "this item takes no photos", "photo_not_allowed"))
         elif not counted:
             continue
         elif rule == "required" and not count:
-            problems.append(AnswerProblem(item.id, "a photo is required"))
+            problems.append(AnswerProblem(item.id, "a photo is required", "photo_required"))
         elif rule == "on_fail" and not count and outcome.earned < outcome.possible:
-            problems.append(AnswerProblem(item.id, "a photo is required when the standard is not met"))
+            problems.append(AnswerProblem(item.id, "a photo is required when the standard is not met",
+                                          "photo_required_on_fail"))
     return problems

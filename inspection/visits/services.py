@@ -131,8 +131,8 @@ def _photo_row(item_id: str, photo: ProcessedPhoto, files: StagedFiles | None) -
 
 def _check_notes(checklist: Checklist, notes: dict) -> None:
     problems = [
-        AnswerProblem(str(item_id), "a note for an item this checklist does not have"
-                      if checklist.item(item_id) is None else "a note must be text")
+        AnswerProblem(str(item_id), "a note for an item this checklist does not have", "unknown_item")
+        if checklist.item(item_id) is None else AnswerProblem(str(item_id), "a note must be text")
         for item_id, note in notes.items()
         if checklist.item(item_id) is None or not isinstance(note, str)
     ]
@@ -150,7 +150,7 @@ def _attributed_staff(checklist: Checklist, answers: dict, branch: Branch) -> di
             select(Staff).where(Staff.code.in_(wanted), Staff.branch_id == branch.id, Staff.active)
         )
     }
-    problems = [AnswerProblem(item_id, f"no active staff member '{code}' at branch {branch.code}")
+    problems = [AnswerProblem(item_id, f"no active staff member '{code}' at branch {branch.code}", "unknown_staff")
                 for code, item_id in wanted.items() if code not in found]
     if problems:
         raise SubmissionError("some staff members are unknown", problems)

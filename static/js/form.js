@@ -73,13 +73,17 @@ function refresh() {
   const valid = Object.fromEntries(Object.entries(answers).filter(([id]) => shown.has(id)));
   for (const problem of checkAnswers(liveChecklist, valid)) delete valid[problem.item];
   const result = score(liveChecklist, valid);
-  document.getElementById("live-score").textContent = result.score === null ? "—" : result.score.toFixed(1);
-  document.getElementById("live-rating").textContent = result.critical_failures.length ? " ⚠" : ` ${result.rating || ""}`;
+  let done = 0, total = 0;
   for (const section of checklist.sections) {
     const visible = section.items.filter((i) => shown.has(i.id) && i.type !== "photo");
-    const done = visible.filter((i) => valid[i.id] !== undefined).length;
-    form.querySelector(`[data-progress="${section.id}"]`).textContent = `${done}/${visible.length}`;
+    const answered = visible.filter((i) => valid[i.id] !== undefined).length;
+    done += answered; total += visible.length;
+    form.querySelector(`[data-progress="${section.id}"]`).textContent = `${answered}/${visible.length}`;
   }
+  // A band only means something once everything is answered; until then show how far along we are.
+  const status = done < total ? ` ${done}/${total}` : ` ${result.rating || ""}`;
+  document.getElementById("live-score").textContent = result.score === null ? "—" : result.score.toFixed(1);
+  document.getElementById("live-rating").textContent = result.critical_failures.length ? ` ⚠${status}` : status;
 }
 
 // -- drafts -----------------------------------------------------------------------------------
@@ -205,7 +209,7 @@ function showErrors(body) {
     const box = detail.item && itemBox(detail.item);
     if (!box) continue;
     const slot = box.querySelector(".item-error");
-    slot.textContent = [slot.textContent, detail.message].filter(Boolean).join("; ");
+    slot.textContent = [slot.textContent, detail.text || detail.message].filter(Boolean).join("; ");
     slot.hidden = false;
     first ||= box;
   }
