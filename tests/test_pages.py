@@ -150,3 +150,21 @@ def test_language_is_remembered_per_user(login, users):
     client.post("/language", data={"locale": "en"})
     assert users["manager"].locale == "en"
     assert "<h1>Visits</h1>" in client.get("/visits").get_data(as_text=True)
+
+
+def test_a_phones_first_load_of_the_form_stays_under_150_kb(login, users, org):
+    client = login(users["shopper"])
+    page = client.get("/checklists/mystery-shop/new?branch=E1")
+    html = page.get_data(as_text=True)
+    assert 'href="/static/css/app.css"' in html and 'src="/static/js/form.js"' in html
+    total = len(page.data)
+    for asset in ("/static/css/app.css", "/static/js/form.js", "/static/js/engine.js", "/static/js/photos.js"):
+        response = client.get(asset)
+        assert response.status_code == 200
+        if asset == "/static/js/form.js":
+            assert 'from "./engine.js"' in response.get_data(as_text=True)
+        total += len(response.data)
+        response.close()
+    # Counted uncompressed, so a phone receives at most this much; nothing is fetched from elsewhere.
+    assert total < 150 * 1024, total
+    assert "http://" not in html and "https://" not in html

@@ -100,6 +100,27 @@ def test_a_reload_mid_form_keeps_answers_notes_and_photos(page, live_server, tmp
     page.evaluate("localStorage.clear()")
 
 
+def test_a_dropped_connection_keeps_everything_for_a_retry(page, live_server, tmp_path):
+    login(page, live_server, "inspector@example.com")
+    page.goto(live_server["url"] + FORM)
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    answer_everything(page)
+    page.locator("#item-greeting-time input").fill("3")
+    page.locator("#item-overview-photo input[type=file]").set_input_files(photo_file(tmp_path))
+    page.locator("#item-overview-photo .photo-thumb img").wait_for()
+    page.route("**/api/v1/visits", lambda route: route.abort("internetdisconnected"))
+    page.locator("button[type=submit]").click()
+    page.locator("#form-message.error").wait_for()
+    assert "已保存在本设备上" in page.locator("#form-message").inner_text()
+    page.unroute("**/api/v1/visits")
+    page.reload()
+    assert page.locator("#item-overview-photo .photo-thumb img").count() == 1
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/visits/[0-9a-f-]{36}$"), timeout=10000)
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+
+
 def test_server_errors_appear_next_to_their_items(page, live_server):
     login(page, live_server, "inspector@example.com")
     page.goto(live_server["url"] + FORM)
