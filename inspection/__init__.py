@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
 from . import config
@@ -46,10 +46,12 @@ def register_extensions(app: Flask) -> None:
 
 def select_locale() -> str:
     """Use the user's chosen language, else the browser's, else Chinese."""
-    languages = current_app.config["LANGUAGES"]
-    if current_user and getattr(current_user, "locale", None) in languages:
+    languages, default = current_app.config["LANGUAGES"], current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default  # commands (PDFs, imports) speak the default language
+    if getattr(current_user, "locale", None) in languages:
         return current_user.locale
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(languages) or default
 
 
 def register_blueprints(app: Flask) -> None:
@@ -57,9 +59,10 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .scorecards.views import bp as scorecards_bp
     from .visits.views import bp as visits_bp
 
-    for blueprint in (auth_bp, main_bp, visits_bp, api_bp, admin_bp):
+    for blueprint in (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp):
         app.register_blueprint(blueprint)
 
 
@@ -76,6 +79,8 @@ def register_commands(app: Flask) -> None:
     from .db import init_db_command
     from .demo.cli import demo_command
     from .org.cli import import_cli
+    from .scorecards.cli import scorecard_cli
 
-    for command in (checklist_cli, import_cli, user_cli, token_cli, init_db_command, demo_command):
+    commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, init_db_command, demo_command)
+    for command in commands:
         app.cli.add_command(command)

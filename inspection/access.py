@@ -61,6 +61,11 @@ def visit_filter(user: User):
     return false()
 
 
+def can_view_reports(user: User, branch: Branch) -> bool:
+    """Tell whether the user may read a branch's or its staff's performance."""
+    return user.role != "shopper" and in_scope(user, branch)
+
+
 def can_view_visit(user: User, visit: Visit) -> bool:
     """Tell whether the user may see this visit."""
     if user.role == "shopper":

@@ -44,6 +44,18 @@ ZH = {
     "This item takes no photos.": "此项不收照片。", "A photo is required.": "此项必须拍照。",
     "A photo is required when the standard is not met.": "不达标时必须拍照。",
     "Photo refused: %(reason)s": "照片未被接受：%(reason)s",
+    "Reliability": "可靠性", "Responsiveness": "响应性", "Assurance": "保证性", "Empathy": "移情性",
+    "Tangibles": "有形性", "Section scores": "各部分得分", "SERVQUAL dimensions": "SERVQUAL 五维度",
+    "Dimensions": "维度", "Score by month": "月度得分", "Mean score by month": "月度平均分",
+    "Download PDF": "下载 PDF", "Print": "打印", "Branch scorecard": "营业厅成绩单", "Period": "期间",
+    "Mean score": "平均分", "Trend": "趋势", "Section averages": "各部分平均分", "Staff ranking": "员工排名",
+    "not ranked: fewer than %(minimum)d visits": "不排名：少于 %(minimum)d 次",
+    "Failed critical items": "关键项不达标", "Item": "检查项", "Times": "次数", "None in this period.": "本期无。",
+    "Staff scorecard": "员工成绩单",
+    "Only %(count)d attributed visit(s) in this period; at least %(minimum)d are needed before this score is "
+    "used for ranking or pay.": "本期仅有 %(count)d 次检查记入该员工，少于 %(minimum)d 次，此分数不能用于排名或绩效。",
+    "Weakest items": "最薄弱的检查项", "No item below its full points.": "没有失分的检查项。",
+    "Scored by": "评分人", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",
 }
 
 

@@ -40,6 +40,8 @@ class Visit(db.Model):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default="submitted")
+    # Bumped by every change to the visit's content; printed scorecards are cached by it.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     score: Mapped[float | None]
     passed: Mapped[bool | None]
     rating: Mapped[str | None] = mapped_column(String(100))

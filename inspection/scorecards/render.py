@@ -1,0 +1,81 @@
+"""Render scorecard HTML to PDF with WeasyPrint, fetching nothing but our own files."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..photos.storage import media_path
+
+# A host in the reserved .invalid domain: these URLs can never reach a network, and the
+# fetcher below answers them from disk; every other URL is refused.
+INTERNAL = "http://scorecard.invalid"
+STATIC_FILES = ("css/print.css",)
+TEMPLATE_FILES = ("base.html", "visit.html", "staff.html", "branch.html")
+logger = logging.getLogger(__name__)
+
+
+class ScorecardFetcher(URLFetcher):
+    """Serve our print stylesheet and the allowed photo files; refuse everything else."""
+
+    def __init__(self, static_dir: Path, media_dir: Path, allowed_media: set[str]):
+        super().__init__(allowed_protocols=("http",), allow_redirects=False)
+        self.static_dir, self.media_dir, self.allowed_media = static_dir, media_dir, allowed_media
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        path = self._local_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise ValueError(f"scorecards fetch only their own files, not {url[:100]}")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+
+    def _local_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" != INTERNAL or parts.query or parts.fragment:
+            return None
+        path = unquote(parts.path)
+        if path.startswith("/static/") and path[len("/static/"):] in STATIC_FILES:
+            return self.static_dir / path[len("/static/"):]
+        name = path.removeprefix("/media/")
+        if path.startswith("/media/") and name in self.allowed_media:
+            return media_path(self.media_dir, name)
+        return None
+
+
+def internal_url(kind: str, name: str) -> str:
+    """Return the address a PDF uses for one of our files (kind: static or media)."""
+    return f"{INTERNAL}/{kind}/{name}"
+
+
+def template_version() -> str:
+    """Return a hash of the scorecard templates and print CSS; cached PDFs carry it."""
+    cached = current_app.extensions.get("scorecard_template_version")
+    if cached is None:
+        digest = hashlib.sha256()
+        templates = Path(current_app.template_folder) / "scorecards"
+        for path in [*(templates / name for name in TEMPLATE_FILES),
+                     *(Path(current_app.static_folder) / name for name in STATIC_FILES),
+                     Path(__file__).resolve().parent.parent / "charts.py"]:
+            digest.update(path.read_bytes())
+        cached = current_app.extensions["scorecard_template_version"] = digest.hexdigest()
+    return cached
+
+
+def render_pdf(template: str, allowed_media: set[str], **context) -> bytes:
+    """Render a scorecard template to PDF bytes; only listed media files may be embedded."""
+    html = render_template(template, pdf=True, **context)
+    fetcher = ScorecardFetcher(Path(current_app.static_folder), Path(current_app.config["MEDIA_DIR"]),
+                               allowed_media)
+    pdf = HTML(string=html, base_url=INTERNAL + "/", url_fetcher=fetcher).write_pdf()
+    for url in fetcher.refused:
+        logger.warning("scorecard refused to fetch %s", url[:200])
+    return pdf

@@ -1,0 +1,108 @@
+"""Build scorecards: the template context for visits, staff and branches, and cached visit PDFs."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import charts
+from ..auth.models import User
+from ..catalog.services import frozen_checklist
+from ..checklists import DIMENSIONS
+from ..extensions import db
+from ..org.models import Branch, Staff
+from ..photos.storage import thumbnail_name
+from ..visits.models import Visit
+from . import reports
+from .render import render_pdf, template_version
+
+DIMENSION_LABELS = {
+    "reliability": _l("Reliability"), "responsiveness": _l("Responsiveness"), "assurance": _l("Assurance"),
+    "empathy": _l("Empathy"), "tangibles": _l("Tangibles"),
+}
+
+
+def dimension_labels() -> dict[str, str]:
+    """Return the SERVQUAL dimension names in the current language."""
+    return {name: str(label) for name, label in DIMENSION_LABELS.items()}
+
+
+def visit_context(visit: Visit) -> dict:
+    """Return everything the visit scorecard shows."""
+    checklist = frozen_checklist(visit.checklist_version)
+    result = visit.result
+    answers = {answer.item_id: answer for answer in visit.answers}
+    photos: dict[str, list] = {}
+    for photo in visit.photos:
+        photos.setdefault(photo.item_id, []).append(photo)
+    staff_codes = {a.value for a in visit.answers if isinstance(a.value, str)
+                   and (item := checklist.item(a.item_id)) is not None and item.type == "staff"}
+    staff = dict(db.session.execute(select(Staff.code, Staff.name).where(Staff.code.in_(staff_codes))).all())
+    titles = {section.id: section.title for section in checklist.sections}
+    section_chart = charts.bar_chart([(titles[row["id"]], row["score"]) for row in result["sections"]],
+                                     str(_l("Section scores")), pass_mark=checklist.pass_mark)
+    return {"visit": visit, "checklist": checklist, "result": result, "answers": answers, "photos": photos,
+            "staff_names": staff, "section_chart": section_chart, "dimension_chart": _dimension_chart(result),
+            "submitter": _submitter_name(visit)}
+
+
+def _dimension_chart(result: dict):
+    labels = dimension_labels()
+    present = [(name, result["dimensions"][name]) for name in DIMENSIONS if name in result["dimensions"]]
+    if not present:
+        return None
+    if any(row["gap"] is not None for _, row in present):
+        return charts.servqual_chart([(labels[name], row["expectation"], row["perception"]) for name, row in present],
+                                     str(_l("SERVQUAL dimensions")))
+    return charts.bar_chart([(labels[name], row["score"]) for name, row in present], str(_l("Dimensions")))
+
+
+def _submitter_name(visit: Visit) -> str:
+    return db.session.scalar(select(User.name).where(User.id == visit.submitter_id)) or ""
+
+
+def visit_media(visit: Visit) -> set[str]:
+    """Return the photo files a visit's scorecard may embed: its own thumbnails only."""
+    return {thumbnail_name(photo.stored_name) for photo in visit.photos}
+
+
+def visit_pdf(visit: Visit) -> bytes:
+    """Return the visit's PDF, from the cache when neither the visit nor the templates changed."""
+    folder = Path(current_app.config["MEDIA_DIR"]) / "scorecards"
+    path = folder / f"{visit.uuid}-v{visit.version}-{template_version()[:16]}.pdf"
+    if path.exists():
+        return path.read_bytes()
+    pdf = render_pdf("scorecards/visit.html", visit_media(visit), **visit_context(visit))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(f"{visit.uuid}-*.pdf"):
+        stale.unlink(missing_ok=True)
+    # Write then rename, so that a reader never sees half a file.
+    temporary = folder / f".{path.name}.{secrets.token_hex(4)}"
+    temporary.write_bytes(pdf)
+    os.replace(temporary, path)
+    return pdf
+
+
+def staff_context(staff: Staff, start: date, end: date) -> dict:
+    """Return everything the staff scorecard shows for a period."""
+    report = reports.staff_report(staff, start, end)
+    trend = reports.monthly(report.months, lambda tally: tally.score)
+    rows = reports.dimension_rows(report.dimensions, dimension_labels())
+    return {"report": report, "trend_chart": charts.trend_chart(trend, str(_l("Score by month"))),
+            "dimension_chart": charts.bar_chart(rows, str(_l("Dimensions"))) if rows else None}
+
+
+def branch_context(branch: Branch, start: date, end: date) -> dict:
+    """Return everything the branch scorecard shows for a period."""
+    report = reports.branch_report(branch, start, end)
+    trend = reports.monthly(report.months, reports.mean)
+    ranked, unranked = report.ranking()
+    return {"report": report, "ranked": ranked, "unranked": unranked,
+            "sections": reports.grouped_by_checklist(report.sections),
+            "trend_chart": charts.trend_chart(trend, str(_l("Mean score by month")))}

@@ -1,0 +1,111 @@
+"""Scorecard pages (HTML preview with a print button) and their PDFs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, request, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import access
+from ..extensions import db
+from ..org.models import Branch, Staff
+from ..photos.storage import thumbnail_name
+from ..visits.models import Visit
+from .render import internal_url, render_pdf
+from .services import branch_context, staff_context, visit_context, visit_pdf
+
+bp = Blueprint("scorecards", __name__)
+DEFAULT_DAYS = 90
+
+
+@bp.app_template_global()
+def scorecard_static(name: str, pdf: bool) -> str:
+    """Return a static file's address for the browser, or for WeasyPrint's restricted fetcher."""
+    return internal_url("static", name) if pdf else url_for("static", filename=name)
+
+
+@bp.app_template_global()
+def scorecard_photo(photo, pdf: bool) -> str:
+    """Return a photo thumbnail's address for the browser, or for WeasyPrint's restricted fetcher."""
+    name = thumbnail_name(photo.stored_name)
+    return internal_url("media", name) if pdf else url_for("visits.photo", name=name)
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "private"})
+
+
+def _visit(visit_uuid: uuid.UUID) -> Visit:
+    visit = db.session.scalar(select(Visit).where(Visit.uuid == visit_uuid))
+    if visit is None or not access.can_view_visit(current_user, visit):
+        abort(404)
+    return visit
+
+
+@bp.get("/visits/<uuid:visit_uuid>/scorecard")
+@login_required
+def visit_preview(visit_uuid: uuid.UUID):
+    return render_template("scorecards/visit.html", pdf=False, **visit_context(_visit(visit_uuid)))
+
+
+@bp.get("/visits/<uuid:visit_uuid>/scorecard.pdf")
+@login_required
+def visit_download(visit_uuid: uuid.UUID):
+    visit = _visit(visit_uuid)
+    return _pdf(visit_pdf(visit), f"scorecard-{visit.uuid}")
+
+
+def period() -> tuple[date, date]:
+    """Read ?from=YYYY-MM-DD&to=YYYY-MM-DD; the default is the last 90 days."""
+    try:
+        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else date.today()
+        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else end - timedelta(DEFAULT_DAYS)
+    except ValueError:
+        abort(400, "dates are written YYYY-MM-DD")
+    if start > end:
+        abort(400, "the period starts after it ends")
+    return start, end
+
+
+def _staff(code: str) -> Staff:
+    staff = db.session.scalar(select(Staff).where(Staff.code == code))
+    if staff is None or not access.can_view_reports(current_user, staff.branch):
+        abort(404)
+    return staff
+
+
+def _branch(code: str) -> Branch:
+    branch = db.session.scalar(select(Branch).where(Branch.code == code))
+    if branch is None or not access.can_view_reports(current_user, branch):
+        abort(404)
+    return branch
+
+
+@bp.get("/staff/<code>/scorecard")
+@login_required
+def staff_preview(code: str):
+    return render_template("scorecards/staff.html", pdf=False, **staff_context(_staff(code), *period()))
+
+
+@bp.get("/staff/<code>/scorecard.pdf")
+@login_required
+def staff_download(code: str):
+    staff = _staff(code)
+    return _pdf(render_pdf("scorecards/staff.html", set(), **staff_context(staff, *period())), f"staff-{code}")
+
+
+@bp.get("/branches/<code>/scorecard")
+@login_required
+def branch_preview(code: str):
+    return render_template("scorecards/branch.html", pdf=False, **branch_context(_branch(code), *period()))
+
+
+@bp.get("/branches/<code>/scorecard.pdf")
+@login_required
+def branch_download(code: str):
+    branch = _branch(code)
+    return _pdf(render_pdf("scorecards/branch.html", set(), **branch_context(branch, *period())), f"branch-{code}")
