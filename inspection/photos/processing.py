@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 import pillow_heif
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+import weasyprint.images  # noqa: F401 - imported first, for the line after the next
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
+# WeasyPrint sets this Pillow-wide flag to True when imported, which would let truncated uploads
+# through, padded with grey. Scorecards print only our own complete JPEGs, so refuse truncation.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 LONG_SIDE = 1600
