@@ -55,7 +55,7 @@ ZH = {
     "Only %(count)d attributed visit(s) in this period; at least %(minimum)d are needed before this score is "
     "used for ranking or pay.": "本期仅有 %(count)d 次检查记入该员工，少于 %(minimum)d 次，此分数不能用于排名或绩效。",
     "Weakest items": "最薄弱的检查项", "No item below its full points.": "没有失分的检查项。",
-    "Scored by": "评分人", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",
+    "Scored by": "评分人", "Scorecard": "成绩单", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",
 }
 
 

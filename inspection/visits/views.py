@@ -78,7 +78,8 @@ def show(visit_uuid: uuid.UUID):
     for photo in visit.photos:
         photos.setdefault(photo.item_id, []).append(photo)
     return render_template("visits/show.html", visit=visit, checklist=checklist, answers=answers,
-                           photos=photos, staff_names=names, result=visit.result)
+                           photos=photos, staff_names=names, result=visit.result,
+                           reports=access.can_view_reports(current_user, visit.branch))
 
 
 @bp.app_template_global()
