@@ -13,7 +13,7 @@ from .. import access
 from ..extensions import db
 from ..org.models import Branch, Staff
 from ..photos.storage import thumbnail_name
-from ..visits.models import Visit
+from ..visits.views import visible_visit_or_404
 from .render import internal_url, render_pdf
 from .services import branch_context, staff_context, visit_context, visit_pdf
 
@@ -39,23 +39,16 @@ def _pdf(data: bytes, name: str) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "private"})
 
 
-def _visit(visit_uuid: uuid.UUID) -> Visit:
-    visit = db.session.scalar(select(Visit).where(Visit.uuid == visit_uuid))
-    if visit is None or not access.can_view_visit(current_user, visit):
-        abort(404)
-    return visit
-
-
 @bp.get("/visits/<uuid:visit_uuid>/scorecard")
 @login_required
 def visit_preview(visit_uuid: uuid.UUID):
-    return render_template("scorecards/visit.html", pdf=False, **visit_context(_visit(visit_uuid)))
+    return render_template("scorecards/visit.html", pdf=False, **visit_context(visible_visit_or_404(visit_uuid)))
 
 
 @bp.get("/visits/<uuid:visit_uuid>/scorecard.pdf")
 @login_required
 def visit_download(visit_uuid: uuid.UUID):
-    visit = _visit(visit_uuid)
+    visit = visible_visit_or_404(visit_uuid)
     return _pdf(visit_pdf(visit), f"scorecard-{visit.uuid}")
 
 

@@ -70,7 +70,7 @@ def index():
 @bp.get("/visits/<uuid:visit_uuid>")
 @login_required
 def show(visit_uuid: uuid.UUID):
-    visit = _visible_visit_or_404(visit_uuid)
+    visit = visible_visit_or_404(visit_uuid)
     checklist = frozen_checklist(visit.checklist_version)
     names = _staff_names(visit, [item.id for _, item in checklist.items() if item.type == "staff"])
     answers = {answer.item_id: answer for answer in visit.answers}
@@ -128,7 +128,8 @@ def _staff_names(visit: Visit, staff_item_ids: list[str]) -> dict[str, str]:
     return dict(rows)
 
 
-def _visible_visit_or_404(visit_uuid: uuid.UUID) -> Visit:
+def visible_visit_or_404(visit_uuid: uuid.UUID) -> Visit:
+    """Return the visit if the signed-in user may see it; otherwise 404, so that ids leak nothing."""
     visit = db.session.scalar(select(Visit).where(Visit.uuid == visit_uuid))
     if visit is None or not access.can_view_visit(current_user, visit):
         abort(404)
