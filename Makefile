@@ -34,6 +34,7 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install
+	$(VENV)/bin/ruff check inspection tests bench migrations
 	$(PY) -m pytest
 
 bench: install

@@ -10,8 +10,8 @@ import click
 import flask_migrate
 from flask import current_app
 from sqlalchemy import DateTime, event
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from types import SimpleNamespace
 
 from inspection.auth.services import add_user

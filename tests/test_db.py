@@ -46,8 +46,8 @@ def test_write_transaction_rolls_back_on_error(app):
 
 
 def test_times_come_back_aware_in_utc(app, org, users):
-    from tests import factories
     from inspection.visits.services import submit_visit
+    from tests import factories
 
     local = datetime(2026, 11, 2, 18, 30, tzinfo=timezone.utc).astimezone()
     visit, _ = submit_visit(users["admin"], factories.small_checklist(),

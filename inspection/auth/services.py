@@ -12,7 +12,6 @@ from ..org.models import Branch
 from .models import ROLES, User, UserRegion
 
 
-
 class UserError(ValueError):
     """A user that cannot be created as asked."""
 

@@ -22,5 +22,5 @@ def demo_command(months: int) -> None:
             count = load_demo(catalog.checklists, files, months=months)
             click.echo(f"demo data loaded: {len(DEMO_USERS)} users, {count} visits")
     click.echo(f"demo logins (password {DEMO_PASSWORD}):")
-    for email, name, role, _ in DEMO_USERS:
+    for email, _name, role, _ in DEMO_USERS:
         click.echo(f"  {role:<10} {email}")
