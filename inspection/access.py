@@ -66,6 +66,16 @@ def can_view_reports(user: User, branch: Branch) -> bool:
     return user.role != "shopper" and in_scope(user, branch)
 
 
+def can_review(user: User, visit: Visit) -> bool:
+    """Tell whether the user may review (start, release, return) the visit."""
+    return user.role in ("admin", "manager") and in_scope(user, visit.branch)
+
+
+def reports_filter(user: User):
+    """Return a SQL condition on Branch for the branches whose performance and actions the user reads."""
+    return false() if user.role == "shopper" else branch_filter(user)
+
+
 def can_view_visit(user: User, visit: Visit) -> bool:
     """Tell whether the user may see this visit."""
     if user.role == "shopper":

@@ -26,6 +26,7 @@ def defaults(instance_path: str) -> dict:
         "MAX_PHOTOS_PER_VISIT": 60,
         "MIN_STAFF_SAMPLE": 3,
         "TIMEZONE": "Asia/Shanghai",
+        "ACTION_DUE_DAYS": 7,
         "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
         "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
         "BABEL_DEFAULT_LOCALE": "zh_CN",

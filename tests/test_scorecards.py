@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from inspection.extensions import db
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
+from inspection.review.services import review
 from inspection.scorecards import render, services
 from inspection.scorecards.render import INTERNAL, ScorecardFetcher
 from inspection.visits.services import submit_visit
@@ -125,12 +126,15 @@ def test_visit_scorecard_routes_follow_visit_access(app, client, users, visit):
     assert client.get(f"/visits/{visit.uuid}/scorecard.pdf").status_code == 404
 
 
-def _attributed_visits(users, clerk: str, results: list[bool], start: datetime):
+def _attributed_visits(users, clerk: str, results: list[bool], start: datetime, release: bool = True):
+    """Submit (and release, so that they count) visits attributing the hall section to a clerk."""
     for index, clean in enumerate(results):
         moment = start + timedelta(days=index * 20)
         sub = factories.submission(answers={"clerk": clerk, "clean": clean, "greet": 2},
                                    started_at=moment - timedelta(minutes=10), finished_at=moment)
-        submit_visit(users["inspector"], factories.small_checklist(), sub)
+        visit, _ = submit_visit(users["inspector"], factories.small_checklist(), sub)
+        if release:
+            review(users["manager"], visit, "release")
 
 
 def test_staff_scorecard_figures_and_minimum_sample(app, client, users, org):
@@ -159,6 +163,7 @@ def test_branch_scorecard_ranks_only_staff_with_the_minimum_sample(app, client, 
     start = datetime(2026, 8, 3, 10, tzinfo=timezone.utc)
     _attributed_visits(users, "E1-S1", [True, True, False], start)
     _attributed_visits(users, "E1-S2", [True], start)
+    _attributed_visits(users, "E1-S2", [False, False, False], start, release=False)  # not yet counted
     db.session.commit()
     context = services.branch_context(org.branches["E1"], date(2026, 8, 1), date(2026, 10, 31))
     assert [(staff.code, tally.count) for staff, tally in context["ranked"]] == [("E1-S1", 3)]

@@ -17,6 +17,7 @@ from ..db import write_transaction
 from ..extensions import csrf, db, login_manager
 from ..org.models import Staff
 from ..photos.storage import write_with_files
+from ..review.services import ReviewError, ReviewForbidden, TransitionRefused, resubmit, review
 from ..visits.models import Visit
 from ..visits.services import (
     SubmissionConflict,
@@ -154,12 +155,59 @@ def _summary(visit: Visit) -> dict:
             "rating": visit.rating, "url": url_for("visits.show", visit_uuid=visit.uuid)}
 
 
+@bp.post("/visits/<visit_uuid>/review")
+def review_visit(visit_uuid: str):
+    visit = _visible_visit(visit_uuid)
+    if visit is None:
+        return error(404, f"no visit {visit_uuid}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("action"), str):
+        return error(400, 'send {"action": "start" | "release" | "return", "comment", "item_comments"}')
+    comments = body.get("item_comments") or {}
+    if not isinstance(comments, dict) or not all(isinstance(v, str) for v in comments.values()):
+        return error(400, "item_comments must map item ids to text")
+    try:
+        with write_transaction():
+            event = review(current_user, visit, body["action"], str(body.get("comment") or ""), comments)
+    except ReviewForbidden as exc:
+        return error(403, str(exc))
+    except TransitionRefused as exc:
+        return error(409, str(exc))
+    except ReviewError as exc:
+        return error(400, str(exc))
+    return jsonify({**_summary(visit), "status": visit.status, "version": visit.version,
+                    "event": {"action": event.action, "from": event.from_status, "to": event.to_status}})
+
+
+@bp.put("/visits/<visit_uuid>")
+def correct_visit(visit_uuid: str):
+    visit = _visible_visit(visit_uuid)
+    if visit is None:
+        return error(404, f"no visit {visit_uuid}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
+        return error(400, 'send {"answers": {...}, "notes": {...}}')
+    notes = body.get("notes") or {}
+    try:
+        with write_transaction():
+            resubmit(current_user, visit, body["answers"], notes if isinstance(notes, dict) else {})
+    except ReviewForbidden as exc:
+        return error(403, str(exc))
+    except TransitionRefused as exc:
+        return error(409, str(exc))
+    except AnswerError as exc:
+        return error(422, "some answers cannot be scored", _item_details(exc.problems))
+    except SubmissionError as exc:
+        return error(422, str(exc), _item_details(exc.problems))
+    return jsonify({**_summary(visit), "status": visit.status, "version": visit.version})
+
+
 @bp.get("/visits/<visit_uuid>")
 def get_visit(visit_uuid: str):
     visit = _visible_visit(visit_uuid)
     if visit is None:
         return error(404, f"no visit {visit_uuid}")
-    return jsonify({**_summary(visit), **visit_json(visit)})
+    return jsonify({**_summary(visit), **visit_json(visit), "version": visit.version})
 
 
 def _visible_visit(visit_uuid: str) -> Visit | None:

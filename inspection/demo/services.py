@@ -17,6 +17,7 @@ from ..extensions import db
 from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto, process
 from ..photos.storage import StagedFiles
+from ..review.services import review
 from ..visits.services import Submission, submit_visit
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -67,8 +68,9 @@ def load_demo(checklists: dict[str, Checklist], files: StagedFiles, months: int 
             for checklist in checklists.values():
                 if rng.random() < _daily_rate(checklist.kind):
                     when = end - timedelta(days=day, hours=rng.randint(0, 8))
-                    _submit(users, checklist, branch, staff[branch.code], quality[branch.code], when,
-                            (rng, pictures, files))
+                    visit = _submit(users, checklist, branch, staff[branch.code], quality[branch.code], when,
+                                    (rng, pictures, files))
+                    _review(users, visit, day, rng)
                     count += 1
     return count
 
@@ -125,7 +127,20 @@ def _submit(users, checklist, branch, members, quality, finished_at, context) ->
         finished_at=finished_at, answers=answers, notes=notes,
         photos=[(problem.item, rng.choice(pictures)) for problem in needed],
     )
-    submit_visit(users[SUBMITTER_BY_KIND[checklist.kind]], checklist, submission, files)
+    visit, _ = submit_visit(users[SUBMITTER_BY_KIND[checklist.kind]], checklist, submission, files)
+    return visit
+
+
+def _review(users, visit, age_days: int, rng: random.Random) -> None:
+    """Release what is older than a week (a few go back with a question); start on recent ones."""
+    manager = users["manager@example.com"]
+    reviewer = manager if visit.branch.region in manager.regions else users["admin@example.com"]
+    if age_days > 7 and rng.random() < 0.04:
+        review(reviewer, visit, "return", "请补充现场照片并核对计时")
+    elif age_days > 7:
+        review(reviewer, visit, "release")
+    elif age_days > 2:
+        review(reviewer, visit, "start")
 
 
 def fake_answers(checklist: Checklist, staff_codes: list[str], quality: float, rng: random.Random) -> dict:

@@ -18,8 +18,8 @@ from ..extensions import db
 from ..org.models import Branch, Staff
 from ..visits.models import StaffResult, Visit
 
-# Visits that count in performance figures. The review workflow narrows this to released visits.
-COUNTED_STATUSES = ("submitted", "in_review", "released")
+# Only released visits count in performance figures: a manager has reviewed them.
+COUNTED_STATUSES = ("released",)
 
 
 @dataclass

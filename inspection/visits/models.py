@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from ..org.models import Branch, Staff
+from ..review.models import VisitEvent, VisitRevision
 
 STATUSES = ("submitted", "in_review", "returned", "released")
 
@@ -56,6 +57,9 @@ class Visit(db.Model):
     staff_results: Mapped[list[StaffResult]] = relationship(
         back_populates="visit", cascade="all, delete-orphan"
     )
+    events: Mapped[list[VisitEvent]] = relationship(order_by=VisitEvent.id, cascade="all, delete-orphan")
+    revisions: Mapped[list[VisitRevision]] = relationship(order_by=VisitRevision.version,
+                                                          cascade="all, delete-orphan")
 
     __table_args__ = (
         Index("ix_visits_branch_finished", "branch_id", "finished_at"),

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto
 from ..photos.storage import StagedFiles, new_stored_name, thumbnail_name
+from ..review.trail import record_event, record_revision
 from .models import Answer, Photo, StaffResult, Visit
 
 
@@ -78,25 +79,20 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission,
     if not access.can_submit(actor, checklist.kind, branch):
         raise SubmissionForbidden(f"you may not submit {checklist.id} for branch {branch.code}")
     _check_times(submission)
-    _check_notes(checklist, submission.notes)
-    result = score(checklist, submission.answers)
-    _check_photos(checklist, submission, result)
-    staff = _attributed_staff(checklist, submission.answers, branch)
     visit = Visit(
         uuid=submission.uuid, checklist_id=checklist.id, snapshot=freeze(checklist),
         branch=branch, submitter_id=actor.id, started_at=submission.started_at,
-        finished_at=submission.finished_at, score=result.score, passed=result.passed,
-        rating=result.rating, result=result.to_dict(), content_sha256=submission.fingerprint(),
+        finished_at=submission.finished_at, content_sha256=submission.fingerprint(),
     )
-    visit.answers = _answer_rows(submission)
+    photo_counts: dict[str, int] = {}
+    for item_id, _ in submission.photos:
+        photo_counts[item_id] = photo_counts.get(item_id, 0) + 1
+    apply_answers(visit, checklist, submission.answers, submission.notes, photo_counts)
     visit.photos = [_photo_row(item_id, photo, files) for item_id, photo in submission.photos]
-    visit.staff_results = [
-        StaffResult(staff=staff[code], finished_at=submission.finished_at,
-                    earned=tally.earned, possible=tally.possible)
-        for code, tally in result.staff.items()
-    ]
     db.session.add(visit)
     db.session.flush()
+    record_revision(visit, actor)
+    record_event(visit, actor, "submit", "submitted")
     return visit, True
 
 
@@ -108,13 +104,21 @@ def _check_times(submission: Submission) -> None:
         raise SubmissionError("finished_at is before started_at")
 
 
-def _check_photos(checklist: Checklist, submission: Submission, result) -> None:
-    counts: dict[str, int] = {}
-    for item_id, _ in submission.photos:
-        counts[item_id] = counts.get(item_id, 0) + 1
-    problems = photo_problems(checklist, submission.answers, result, counts)
+def apply_answers(visit: Visit, checklist: Checklist, answers: dict, notes: dict,
+                  photo_counts: dict[str, int]) -> None:
+    """Score answers and set the visit's answers, result and staff results from them."""
+    _check_notes(checklist, notes)
+    result = score(checklist, answers)
+    problems = photo_problems(checklist, answers, result, photo_counts)
     if problems:
         raise SubmissionError("some photos are missing or not allowed", problems)
+    staff = _attributed_staff(checklist, answers, visit.branch)
+    visit.score, visit.passed, visit.rating, visit.result = result.score, result.passed, result.rating, result.to_dict()
+    visit.answers = _answer_rows(answers, notes)
+    visit.staff_results = [
+        StaffResult(staff=staff[code], finished_at=visit.finished_at, earned=tally.earned, possible=tally.possible)
+        for code, tally in result.staff.items()
+    ]
 
 
 def _photo_row(item_id: str, photo: ProcessedPhoto, files: StagedFiles | None) -> Photo:
@@ -157,9 +161,6 @@ def _attributed_staff(checklist: Checklist, answers: dict, branch: Branch) -> di
     return found
 
 
-def _answer_rows(submission: Submission) -> list[Answer]:
-    item_ids = sorted(set(submission.answers) | set(submission.notes))
-    return [
-        Answer(item_id=item_id, value=submission.answers.get(item_id), note=submission.notes.get(item_id, ""))
-        for item_id in item_ids
-    ]
+def _answer_rows(answers: dict, notes: dict) -> list[Answer]:
+    return [Answer(item_id=item_id, value=answers.get(item_id), note=notes.get(item_id, ""))
+            for item_id in sorted(set(answers) | set(notes))]

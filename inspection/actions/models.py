@@ -1,0 +1,59 @@
+"""Corrective actions: a failed item turned into work with an owner, a due date and evidence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+from ..org.models import Branch, Staff
+
+ACTION_STATUSES = ("open", "in_progress", "done", "verified")
+
+
+class CorrectiveAction(db.Model):
+    __tablename__ = "corrective_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    # The owner is a staff member, or the branch itself when staff_id is empty.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    due_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    critical: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closing_note: Mapped[str] = mapped_column(Text, default="")
+    closing_photo: Mapped[str | None] = mapped_column(String(100))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    branch: Mapped[Branch] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+    comments: Mapped[list[ActionComment]] = relationship(order_by="ActionComment.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        UniqueConstraint("visit_id", "item_id"),
+        Index("ix_corrective_actions_branch_status_due", "branch_id", "status", "due_date"),
+    )
+
+
+class ActionComment(db.Model):
+    __tablename__ = "action_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("corrective_actions.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()

@@ -1,0 +1,166 @@
+"""Review before release, corrections as new versions, and corrective actions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from inspection.actions.models import CorrectiveAction
+from inspection.actions.services import ActionError, ActionForbidden, actions_query, add_comment, advance, create_action
+from inspection.extensions import db
+from inspection.photos.processing import process
+from inspection.photos.storage import write_with_files
+from inspection.review.services import (
+    ReviewError,
+    ReviewForbidden,
+    TransitionRefused,
+    resubmit,
+    review,
+    revision_diff,
+)
+from inspection.visits.services import submit_visit
+
+from . import factories
+
+
+@pytest.fixture
+def visit(app, org, users):
+    app.config["CHECKLIST_DIR"] = str(factories.FIXTURES)
+    sub = factories.submission(answers={"clerk": "E1-S1", "clean": False, "greet": 7})
+    created, _ = submit_visit(users["inspector"], factories.small_checklist(), sub)
+    db.session.commit()
+    return created
+
+
+# Every transition from every status: what is allowed and where it leads.
+MATRIX = [
+    ("submitted", "start", "in_review"), ("submitted", "release", "released"), ("submitted", "return", "returned"),
+    ("in_review", "start", None), ("in_review", "release", "released"), ("in_review", "return", "returned"),
+    ("released", "start", None), ("released", "release", None), ("released", "return", None),
+    ("returned", "start", None), ("returned", "release", None), ("returned", "return", None),
+]
+
+
+@pytest.mark.parametrize(("status", "action", "expected"), MATRIX)
+def test_review_transitions(visit, users, status, action, expected):
+    visit.status = status
+    if expected is None:
+        with pytest.raises(TransitionRefused, match=f"a visit that is {status} cannot be given '{action}'"):
+            review(users["manager"], visit, action, "看一下")
+        assert visit.status == status
+    else:
+        event = review(users["manager"], visit, action, "请补充说明")
+        assert (visit.status, event.from_status, event.to_status) == (expected, status, expected)
+        assert event.actor_id == users["manager"].id and event.at is not None
+
+
+@pytest.mark.parametrize("role", ["inspector", "shopper"])
+def test_only_managers_and_admins_review(visit, users, role):
+    with pytest.raises(ReviewForbidden):
+        review(users[role], visit, "release")
+
+
+def test_managers_review_only_their_regions(visit, users):
+    west = factories.make_user("manager", regions=("West",))
+    with pytest.raises(ReviewForbidden):
+        review(west, visit, "release")
+
+
+def test_returning_needs_a_comment_on_the_visit_or_its_items(visit, users):
+    with pytest.raises(ReviewError, match="say what to correct"):
+        review(users["manager"], visit, "return", "  ", {"clean": " "})
+    with pytest.raises(ReviewError, match="ghost"):
+        review(users["manager"], visit, "return", "", {"ghost": "?"})
+    with pytest.raises(ReviewError, match="unknown action"):
+        review(users["manager"], visit, "approve")
+    event = review(users["manager"], visit, "return", "", {"clean": "请附照片说明哪里不整洁"})
+    assert event.item_comments == {"clean": "请附照片说明哪里不整洁"}
+
+
+def test_a_correction_is_a_new_version_with_history_and_diff(visit, users):
+    review(users["manager"], visit, "return", "问候计时有误")
+    with pytest.raises(ReviewForbidden):
+        resubmit(users["manager"], visit, {}, {})
+    resubmit(users["inspector"], visit, {"clerk": "E1-S1", "clean": False, "greet": 4}, {"greet": "复核录像后更正"})
+    db.session.commit()
+    assert (visit.status, visit.version, visit.score) == ("submitted", 2, 50.0)
+    assert [e.action for e in visit.events] == ["submit", "return", "resubmit"]
+    assert [r.version for r in visit.revisions] == [1, 2]
+    diff = revision_diff(visit, 1, 2)
+    assert diff["score"] == (0.0, 50.0)
+    [change] = diff["changes"]
+    assert change["item"].id == "greet"
+    assert change["answer"] == (7, 4) and change["note"] == ("", "复核录像后更正") and change["earned"] == (0.0, 5.0)
+    assert visit.staff_results[0].earned == 5.0
+    with pytest.raises(TransitionRefused):
+        resubmit(users["inspector"], visit, {"clerk": "E1-S1", "clean": True, "greet": 1}, {})
+
+
+def test_release_opens_actions_for_failed_critical_items(app, visit, users):
+    review(users["manager"], visit, "release")
+    [action] = db.session.scalars(select(CorrectiveAction)).all()
+    assert (action.item_id, action.critical, action.status, action.staff.code) == ("greet", True, "open", "E1-S1")
+    assert action.due_date == date.today() + timedelta(days=app.config["ACTION_DUE_DAYS"])
+    manual = create_action(users["manager"], visit, "clean", due=date.today() - timedelta(days=1))
+    assert manual.critical is False
+    with pytest.raises(ActionError, match="already has an action"):
+        create_action(users["manager"], visit, "clean")
+    with pytest.raises(ActionError, match="did not fail"):
+        create_action(users["manager"], visit, "clerk")
+    overdue = db.session.scalars(actions_query(users["manager"], overdue=True)).all()
+    assert [a.item_id for a in overdue] == ["clean"]
+    assert len(db.session.scalars(actions_query(users["manager"], region="East")).all()) == 2
+    assert db.session.scalars(actions_query(users["shopper"])).all() == []
+
+
+def test_actions_come_from_released_visits_only(visit, users):
+    with pytest.raises(ActionError, match="released visits only"):
+        create_action(users["manager"], visit, "clean")
+
+
+def test_closing_needs_a_note_and_a_photo_and_verifying_a_second_person(app, visit, users):
+    review(users["manager"], visit, "release")
+    action = db.session.scalars(select(CorrectiveAction)).one()
+    with pytest.raises(ActionForbidden):
+        advance(users["inspector"], action, "in_progress")
+    advance(users["manager"], action, "in_progress")
+    add_comment(users["manager"], action, "已安排培训")
+    photo = process(factories.jpeg_bytes(640, 480), 10**7, 10**8)
+    with pytest.raises(ActionError, match="a note and a photo"):
+        advance(users["manager"], action, "done", note="已整改")
+    with write_with_files(app.config["MEDIA_DIR"]) as files:
+        advance(users["manager"], action, "done", note="已培训并复查", photo=photo, files=files)
+    assert action.closing_photo and action.closed_by_id == users["manager"].id
+    with pytest.raises(ActionError, match="someone other than"):
+        advance(users["manager"], action, "verified")
+    other = factories.make_user("manager", regions=("East",))
+    advance(other, action, "verified")
+    assert action.status == "verified" and action.verified_by_id == other.id
+    with pytest.raises(ActionError, match="cannot become done"):
+        advance(other, action, "done", note="x", photo=photo)
+    assert [c.text for c in action.comments] == ["已安排培训"]
+
+
+def test_review_api_status_codes(client, visit, users):
+    factories.login(client, users["manager"])
+    url = f"/api/v1/visits/{visit.uuid}/review"
+    assert client.post(url, json={"action": "start"}).get_json()["status"] == "in_review"
+    assert client.post(url, json={"action": "start"}).status_code == 409
+    assert client.post(url, json={"action": "return"}).status_code == 400
+    assert client.post(url, json={"nothing": 1}).status_code == 400
+    returned = client.post(url, json={"action": "return", "item_comments": {"greet": "计时不对"}})
+    assert returned.status_code == 200 and returned.get_json()["status"] == "returned"
+    client.post("/logout")
+    factories.login(client, users["inspector"])
+    assert client.post(url, json={"action": "release"}).status_code == 403
+    body = {"answers": {"clerk": "E1-S1", "clean": True, "greet": 2}, "notes": {}}
+    corrected = client.put(f"/api/v1/visits/{visit.uuid}", json=body)
+    assert corrected.status_code == 200 and corrected.get_json()["version"] == 2
+    assert client.put(f"/api/v1/visits/{visit.uuid}", json=body).status_code == 409
+    bad = client.put(f"/api/v1/visits/{visit.uuid}", json={"answers": {"clean": "yes"}})
+    assert bad.status_code in (409, 422)
+    client.post("/logout")
+    factories.login(client, users["shopper"])
+    assert client.post(url, json={"action": "release"}).status_code == 404
