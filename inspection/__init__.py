@@ -55,21 +55,25 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .actions.views import bp as actions_bp
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .review.views import bp as review_bp
     from .scorecards.views import bp as scorecards_bp
     from .visits.views import bp as visits_bp
 
-    for blueprint in (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp):
+    blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .labels import html_lang, kind_label, role_label
+    from .labels import html_lang, kind_label, role_label, status_label
 
-    app.jinja_env.globals.update(role_label=role_label, kind_label=kind_label, html_lang=html_lang)
+    app.jinja_env.globals.update(role_label=role_label, kind_label=kind_label, html_lang=html_lang,
+                                 status_label=status_label)
 
 
 def register_commands(app: Flask) -> None:

@@ -17,6 +17,23 @@ KIND_LABELS = {
 }
 
 
+STATUS_LABELS = {
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "returned": _l("Returned"),
+    "released": _l("Released"),
+    "open": _l("Open"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "verified": _l("Verified"),
+}
+
+
+def status_label(status: str) -> str:
+    """Return a visit's or action's status in the current language."""
+    return str(STATUS_LABELS.get(status, status))
+
+
 def role_label(role: str) -> str:
     """Return the role's name in the current language."""
     return str(ROLE_LABELS.get(role, role))

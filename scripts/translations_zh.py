@@ -55,6 +55,18 @@ ZH = {
     "Only %(count)d attributed visit(s) in this period; at least %(minimum)d are needed before this score is "
     "used for ranking or pay.": "本期仅有 %(count)d 次检查记入该员工，少于 %(minimum)d 次，此分数不能用于排名或绩效。",
     "Weakest items": "最薄弱的检查项", "No item below its full points.": "没有失分的检查项。",
+    "Submitted": "已提交", "In review": "审核中", "Returned": "已退回", "Released": "已发布", "Open": "待处理",
+    "In progress": "处理中", "Done": "已完成", "Verified": "已验收",
+    "Correct the items the reviewer commented on, then submit again.": "请按审核意见修改后重新提交。",
+    "Actions": "整改", "Corrective actions": "整改措施", "All regions": "全部区域", "Overdue only": "只看逾期",
+    "Due": "期限", "Owner": "责任人", "Status": "状态", "Overdue": "已逾期", "Closing note": "整改说明",
+    "Closing photo": "整改照片", "Start work": "开始整改", "Mark done": "标记完成", "Verify": "验收",
+    "Reopen": "重新打开", "Comment": "意见", "No differences.": "没有差异。", "Back to the visit": "返回检查记录",
+    "Returned for correction": "已退回修改", "Correct and resubmit": "修改并重新提交", "Start review": "开始审核",
+    "Release": "发布", "Return for correction": "退回修改",
+    "Comments on single items go in the boxes under each item.": "针对单项的意见请填在各项下方的输入框。",
+    "History": "处理记录", "Reviewer": "审核意见", "Comment on this item": "对此项的意见",
+    "Corrective action": "整改措施", "Open a corrective action": "发起整改",
     "Scored by": "评分人", "Scorecard": "成绩单", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -164,3 +165,42 @@ def test_review_api_status_codes(client, visit, users):
     client.post("/logout")
     factories.login(client, users["shopper"])
     assert client.post(url, json={"action": "release"}).status_code == 404
+
+
+def test_review_from_the_visit_page_with_item_comments(client, visit, users):
+    factories.login(client, users["manager"])
+    page = client.get(f"/visits/{visit.uuid}").get_data(as_text=True)
+    assert 'name="comment.greet"' in page and "退回修改" in page
+    client.post(f"/visits/{visit.uuid}/review", data={"action": "return", "comment.greet": "计时需复核"})
+    assert visit.status == "returned"
+    client.post("/logout")
+    factories.login(client, users["inspector"])
+    page = client.get(f"/visits/{visit.uuid}").get_data(as_text=True)
+    assert "审核意见: 计时需复核" in page and f"/visits/{visit.uuid}/correct" in page
+    form = client.get(f"/visits/{visit.uuid}/correct").get_data(as_text=True)
+    assert 'id="prefill-data"' in form and '"greet": 7' in form
+    client.put(f"/api/v1/visits/{visit.uuid}", json={"answers": {"clerk": "E1-S1", "clean": False, "greet": 3}})
+    diff = client.get(f"/visits/{visit.uuid}/diff?from=1&to=2").get_data(as_text=True)
+    assert "7 秒（标准 5 秒）" in diff and "3 秒（标准 5 秒）" in diff
+    assert client.get(f"/visits/{visit.uuid}/diff?from=1&to=9").status_code == 404
+
+
+def test_actions_pages_list_open_and_close_with_evidence(client, visit, users):
+    factories.login(client, users["manager"])
+    client.post(f"/visits/{visit.uuid}/review", data={"action": "release"})
+    action = db.session.scalars(select(CorrectiveAction)).one()
+    listing = client.get("/actions").get_data(as_text=True)
+    assert "问候" in listing and f"/actions/{action.id}" in listing
+    photo = (io.BytesIO(factories.jpeg_bytes(300, 200)), "fixed.jpg")
+    client.post(f"/actions/{action.id}", data={"status": "done", "note": "已复训", "photo": photo},
+                content_type="multipart/form-data")
+    assert action.status == "done"
+    evidence = client.get(f"/actions/{action.id}/evidence")
+    assert evidence.status_code == 200 and evidence.mimetype == "image/jpeg"
+    evidence.close()
+    page = client.post(f"/actions/{action.id}", data={"status": "verified"}, follow_redirects=True)
+    assert "someone other than" in page.get_data(as_text=True)
+    client.post("/logout")
+    factories.login(client, users["shopper"])
+    assert client.get(f"/actions/{action.id}").status_code == 404
+    assert client.get("/actions").status_code == 403

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import access
+from ..actions.models import CorrectiveAction
 from ..catalog.services import freeze, frozen_checklist, get_catalog
 from ..checklists import Checklist, canonical_json
 from ..db import write_transaction
@@ -77,9 +78,14 @@ def show(visit_uuid: uuid.UUID):
     photos: dict[str, list[Photo]] = {}
     for photo in visit.photos:
         photos.setdefault(photo.item_id, []).append(photo)
+    actions = {action.item_id: action for action in db.session.scalars(
+        select(CorrectiveAction).where(CorrectiveAction.visit_id == visit.id))}
+    returns = [event for event in visit.events if event.action == "return"]
     return render_template("visits/show.html", visit=visit, checklist=checklist, answers=answers,
-                           photos=photos, staff_names=names, result=visit.result,
-                           reports=access.can_view_reports(current_user, visit.branch))
+                           photos=photos, staff_names=names, result=visit.result, actions=actions,
+                           reports=access.can_view_reports(current_user, visit.branch),
+                           reviewer=access.can_review(current_user, visit),
+                           last_return=returns[-1] if returns else None)
 
 
 @bp.app_template_global()

@@ -5,7 +5,9 @@ import { deletePhotos, loadPhotos, putPhoto, removePhoto, shrinkPhoto } from "./
 const form = document.getElementById("visit-form");
 const checklist = JSON.parse(document.getElementById("checklist-data").textContent);
 const version = form.dataset.version;
-const draftKey = `inspection-draft:${checklist.id}:${form.dataset.branch}`;
+const correctUrl = form.dataset.correctUrl;
+const draftKey = correctUrl ? `inspection-correction:${form.dataset.visit}`
+  : `inspection-draft:${checklist.id}:${form.dataset.branch}`;
 const items = new Map();
 for (const section of checklist.sections) for (const item of section.items) items.set(item.id, { section, item });
 // The live score shows progress, so an unanswered required item must not block it.
@@ -100,8 +102,24 @@ function saveDraft() {
   localStorage.setItem(draftKey, JSON.stringify(draft));
 }
 
+// Fill the widgets from answers, for correcting a returned visit.
+function applyAnswers({ answers, notes }) {
+  const fields = {};
+  for (const [id, value] of Object.entries(answers)) {
+    if (value === "na") fields[`na.${id}`] = true;
+    else if (value && typeof value === "object") {
+      fields[`answer.${id}.expectation`] = String(value.expectation);
+      fields[`answer.${id}.perception`] = String(value.perception);
+    } else fields[`answer.${id}`] = String(value);
+  }
+  for (const [id, note] of Object.entries(notes)) fields[`note.${id}`] = note;
+  return fields;
+}
+
 async function restoreDraft() {
-  const saved = JSON.parse(localStorage.getItem(draftKey) || "null");
+  const prefill = document.getElementById("prefill-data");
+  const saved = JSON.parse(localStorage.getItem(draftKey) || "null")
+    || (prefill && { ...draft, fields: applyAnswers(JSON.parse(prefill.textContent)) });
   if (!saved) return;
   draft = saved;
   for (const [name, value] of Object.entries(saved.fields)) {
@@ -114,7 +132,7 @@ async function restoreDraft() {
     if (name.startsWith("note.") && value) target.hidden = false;
   }
   for (const photo of await loadPhotos(draftKey)) addPhoto(photo);
-  document.getElementById("draft-status").hidden = false;
+  document.getElementById("draft-status").hidden = !localStorage.getItem(draftKey);
 }
 
 // -- widgets ----------------------------------------------------------------------------------
@@ -196,7 +214,7 @@ form.addEventListener("input", () => { refresh(); saveDraft(); });
 // -- submission -------------------------------------------------------------------------------
 
 function visitTimes() {
-  if (form.dataset.kind !== "mystery_shop") return [draft.startedAt, new Date().toISOString()];
+  if (form.dataset.kind !== "mystery_shop" || correctUrl) return [draft.startedAt, new Date().toISOString()];
   const date = field("visit-date").value;
   const toIso = (time) => (date && time ? new Date(`${date}T${time}`).toISOString() : null);
   return [toIso(field("time-in").value), toIso(field("time-out").value)];
@@ -228,8 +246,9 @@ function send(body) {
   const progress = document.getElementById("upload-progress");
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", form.dataset.submitUrl);
+    xhr.open(correctUrl ? "PUT" : "POST", correctUrl || form.dataset.submitUrl);
     xhr.setRequestHeader("X-CSRFToken", form.dataset.csrf);
+    if (correctUrl) xhr.setRequestHeader("Content-Type", "application/json");
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) { progress.hidden = false; progress.value = (100 * e.loaded) / e.total; }
     });
@@ -245,9 +264,11 @@ form.addEventListener("submit", async (event) => {
   if (!startedAt || !finishedAt) { message(form.dataset.missingTimes || "", "error"); return; }
   const visit = { id: draft.uuid, checklist: checklist.id, version: draft.version, branch: form.dataset.branch,
     started_at: startedAt, finished_at: finishedAt, answers: readAnswers(), notes: readNotes() };
-  const body = new FormData();
-  body.append("visit", JSON.stringify(visit));
-  for (const photo of photos.values()) body.append(`photo.${photo.item}`, photo.blob, photo.name);
+  const body = correctUrl ? JSON.stringify({ answers: visit.answers, notes: visit.notes }) : new FormData();
+  if (!correctUrl) {
+    body.append("visit", JSON.stringify(visit));
+    for (const photo of photos.values()) body.append(`photo.${photo.item}`, photo.blob, photo.name);
+  }
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   message(form.dataset.sending || "", "info");
