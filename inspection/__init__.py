@@ -59,12 +59,15 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .exports.views import bp as exports_bp
     from .main.views import bp as main_bp
+    from .performance.views import bp as performance_bp
     from .review.views import bp as review_bp
     from .scorecards.views import bp as scorecards_bp
     from .visits.views import bp as visits_bp
 
-    blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp)
+    blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
+                  performance_bp, exports_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -67,18 +67,20 @@ def servqual_chart(dimensions: list[tuple[str, float | None, float | None]], lab
 
 
 def trend_chart(points: list[tuple[str, float | None]], label: str, width: int = 520,
-                height: int = 160, pass_mark: float | None = None) -> Markup:
-    """Draw a line of scores 0..100 over periods (months), with the period labels below."""
+                height: int = 160, pass_mark: float | None = None,
+                scale: tuple[float, float] = (0, 100)) -> Markup:
+    """Draw a line of values (scores 0..100 unless told) over periods, with the period labels below."""
     left, right, top, bottom = 34, 24, 10, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(1, len(points) - 1)
+    low, high = scale
 
     def y_of(value: float) -> float:
-        return top + plot_h * (1 - value / 100)
+        return top + plot_h * (1 - (value - low) / (high - low))
 
     body = [f"<line x1='{left}' y1='{y_of(v):.1f}' x2='{width - right}' y2='{y_of(v):.1f}' stroke='{LINE}'/>"
-            f"<text x='{left - 4}' y='{y_of(v) + 4:.1f}' font-size='10' text-anchor='end' fill='{MUTED}'>{v}</text>"
-            for v in (0, 50, 100)]
+            f"<text x='{left - 4}' y='{y_of(v) + 4:.1f}' font-size='10' text-anchor='end' fill='{MUTED}'>{v:g}</text>"
+            for v in (low, (low + high) / 2, high)]
     if pass_mark is not None:
         body.append(f"<line x1='{left}' y1='{y_of(pass_mark):.1f}' x2='{width - right}' y2='{y_of(pass_mark):.1f}' "
                     f"stroke='{GOLD}' stroke-dasharray='4 3'/>")

@@ -15,7 +15,9 @@ from ..catalog.services import ChecklistUnavailable, checklist_for_submission, f
 from ..checklists import AnswerError, canonical_json
 from ..db import write_transaction
 from ..extensions import csrf, db, login_manager
-from ..org.models import Staff
+from ..org.models import Branch, Staff
+from ..performance.reports import branch_report, staff_report, weakest
+from ..performance.views import period
 from ..photos.storage import write_with_files
 from ..review.services import ReviewError, ReviewForbidden, TransitionRefused, resubmit, review
 from ..visits.models import Visit
@@ -200,6 +202,57 @@ def correct_visit(visit_uuid: str):
     except SubmissionError as exc:
         return error(422, str(exc), _item_details(exc.problems))
     return jsonify({**_summary(visit), "status": visit.status, "version": visit.version})
+
+
+@bp.get("/staff/<code>/performance")
+def staff_performance(code: str):
+    member = db.session.scalar(select(Staff).where(Staff.code == code))
+    if member is None or not access.can_view_reports(current_user, member.branch):
+        return error(404, f"no staff member {code}")
+    start, end = period()
+    report = staff_report(member, start, end)
+    return jsonify({
+        "staff": member.code, "from": start.isoformat(), "to": end.isoformat(),
+        "visits": report.total.count, "earned": report.total.earned, "possible": report.total.possible,
+        "score": _rounded(report.total.score), "ranked": report.ranked, "minimum_sample": report.minimum,
+        "trend": [{"month": month, "visits": t.count, "score": _rounded(t.score)}
+                  for month, t in sorted(report.months.items())],
+        "dimensions": {name: _rounded(t.score) for name, t in report.dimensions.items()},
+        "weakest_items": _weakest_json(report.weakest()),
+    })
+
+
+@bp.get("/branches/<code>/performance")
+def branch_performance(code: str):
+    branch = db.session.scalar(select(Branch).where(Branch.code == code))
+    if branch is None or not access.can_view_reports(current_user, branch):
+        return error(404, f"no branch {code}")
+    start, end = period()
+    report = branch_report(branch, start, end)
+    earned = sum(row["earned"] for visit in report.visits for row in visit.result["sections"])
+    possible = sum(row["possible"] for visit in report.visits for row in visit.result["sections"])
+    ranked, unranked = report.ranking()
+    return jsonify({
+        "branch": branch.code, "from": start.isoformat(), "to": end.isoformat(), "visits": len(report.visits),
+        "score": _rounded(100 * earned / possible if possible else None), "mean_visit_score": _rounded(report.mean_score),
+        "ranked": len(report.visits) >= report.minimum,
+        "trend": [{"month": month, "visits": len(scores), "score": _rounded(sum(scores) / len(scores))}
+                  for month, scores in sorted(report.months.items())],
+        "staff": [{"code": s.code, "visits": t.count, "score": _rounded(t.score), "ranked": s in dict(ranked)}
+                  for s, t in ranked + unranked],
+        "weakest_items": _weakest_json(weakest(report.items)),
+        "critical_failures": [{"checklist": c, "text": text, "times": n}
+                              for (c, text), n in sorted(report.critical.items(), key=lambda kv: -kv[1])],
+    })
+
+
+def _weakest_json(figures) -> list[dict]:
+    return [{"checklist": f.checklist, "text": f.text, "times": f.tally.count, "earned": f.tally.earned,
+             "possible": f.tally.possible, "score": _rounded(f.tally.score)} for f in figures]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 @bp.get("/visits/<visit_uuid>")

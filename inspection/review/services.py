@@ -66,7 +66,7 @@ def resubmit(actor: User, visit: Visit, answers: dict, notes: dict) -> Visit:
     for photo in visit.photos:
         photo_counts[photo.item_id] = photo_counts.get(photo.item_id, 0) + 1
     # Drop the old rows first: the new ones reuse their unique (visit, item) keys.
-    visit.answers, visit.staff_results = [], []
+    visit.answers, visit.staff_results, visit.dimensions = [], [], []
     db.session.flush()
     apply_answers(visit, checklist, answers, notes, photo_counts)
     visit.version += 1

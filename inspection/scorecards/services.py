@@ -17,9 +17,9 @@ from ..catalog.services import frozen_checklist
 from ..checklists import DIMENSIONS
 from ..extensions import db
 from ..org.models import Branch, Staff
+from ..performance import reports
 from ..photos.storage import thumbnail_name
 from ..visits.models import Visit
-from . import reports
 from .render import render_pdf, template_version
 
 DIMENSION_LABELS = {

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import access
 from ..extensions import db
 from ..org.models import Branch, Staff
+from ..performance.views import period
 from ..photos.storage import thumbnail_name
 from ..visits.views import visible_visit_or_404
 from .render import internal_url, render_pdf
 from .services import branch_context, staff_context, visit_context, visit_pdf
 
 bp = Blueprint("scorecards", __name__)
-DEFAULT_DAYS = 90
 
 
 @bp.app_template_global()
@@ -50,18 +49,6 @@ def visit_preview(visit_uuid: uuid.UUID):
 def visit_download(visit_uuid: uuid.UUID):
     visit = visible_visit_or_404(visit_uuid)
     return _pdf(visit_pdf(visit), f"scorecard-{visit.uuid}")
-
-
-def period() -> tuple[date, date]:
-    """Read ?from=YYYY-MM-DD&to=YYYY-MM-DD; the default is the last 90 days."""
-    try:
-        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else date.today()
-        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else end - timedelta(DEFAULT_DAYS)
-    except ValueError:
-        abort(400, "dates are written YYYY-MM-DD")
-    if start > end:
-        abort(400, "the period starts after it ends")
-    return start, end
 
 
 def _staff(code: str) -> Staff:

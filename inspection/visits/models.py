@@ -47,6 +47,9 @@ class Visit(db.Model):
     passed: Mapped[bool | None]
     rating: Mapped[str | None] = mapped_column(String(100))
     result: Mapped[dict] = mapped_column(JSON)
+    # Copied out of the result so that dashboards aggregate in SQL instead of reading JSON.
+    critical_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    servqual_gap: Mapped[float | None]
     # Fingerprint of what the client sent, so that a retry is told from a conflict.
     content_sha256: Mapped[str] = mapped_column(String(64))
 
@@ -57,6 +60,7 @@ class Visit(db.Model):
     staff_results: Mapped[list[StaffResult]] = relationship(
         back_populates="visit", cascade="all, delete-orphan"
     )
+    dimensions: Mapped[list[VisitDimension]] = relationship(cascade="all, delete-orphan")
     events: Mapped[list[VisitEvent]] = relationship(order_by=VisitEvent.id, cascade="all, delete-orphan")
     revisions: Mapped[list[VisitRevision]] = relationship(order_by=VisitRevision.version,
                                                           cascade="all, delete-orphan")
@@ -67,6 +71,19 @@ class Visit(db.Model):
         Index("ix_visits_submitter_finished", "submitter_id", "finished_at"),
         Index("ix_visits_checklist_finished", "checklist_id", "finished_at"),
     )
+
+
+class VisitDimension(db.Model):
+    """One SERVQUAL dimension of a visit's result, for dashboards."""
+
+    __tablename__ = "visit_dimensions"
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    earned: Mapped[float]
+    possible: Mapped[float]
+    expectation: Mapped[float | None]
+    perception: Mapped[float | None]
 
 
 class Answer(db.Model):

@@ -19,7 +19,7 @@ from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto
 from ..photos.storage import StagedFiles, new_stored_name, thumbnail_name
 from ..review.trail import record_event, record_revision
-from .models import Answer, Photo, StaffResult, Visit
+from .models import Answer, Photo, StaffResult, Visit, VisitDimension
 
 
 class SubmissionError(ValueError):
@@ -114,6 +114,12 @@ def apply_answers(visit: Visit, checklist: Checklist, answers: dict, notes: dict
         raise SubmissionError("some photos are missing or not allowed", problems)
     staff = _attributed_staff(checklist, answers, visit.branch)
     visit.score, visit.passed, visit.rating, visit.result = result.score, result.passed, result.rating, result.to_dict()
+    visit.critical_failures, visit.servqual_gap = len(result.critical_failures), result.servqual_gap
+    visit.dimensions = [
+        VisitDimension(dimension=name, earned=dim.earned, possible=dim.possible,
+                       expectation=dim.expectation, perception=dim.perception)
+        for name, dim in result.dimensions.items()
+    ]
     visit.answers = _answer_rows(answers, notes)
     visit.staff_results = [
         StaffResult(staff=staff[code], finished_at=visit.finished_at, earned=tally.earned, possible=tally.possible)

@@ -62,8 +62,13 @@ class StaffReport:
         return self.total.count >= self.minimum
 
     def weakest(self, count: int = 8) -> list[ItemFigure]:
-        figures = [f for f in self.items.values() if f.tally.possible and f.tally.earned < f.tally.possible]
-        return sorted(figures, key=lambda f: (f.tally.score, -f.tally.count))[:count]
+        return weakest(self.items, count)
+
+
+def weakest(items: dict[tuple[str, str], ItemFigure], count: int = 8) -> list[ItemFigure]:
+    """Return the items with the lowest earned / possible that lost points, weakest first."""
+    figures = [f for f in items.values() if f.tally.possible and f.tally.earned < f.tally.possible]
+    return sorted(figures, key=lambda f: (f.tally.score, -f.tally.count))[:count]
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -128,6 +133,7 @@ class BranchReport:
     sections: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     staff: dict[int, tuple[Staff, Tally]] = field(default_factory=dict)
     critical: dict[tuple[str, str], int] = field(default_factory=dict)
+    items: dict[tuple[str, str], ItemFigure] = field(default_factory=dict)
 
     @property
     def mean_score(self) -> float | None:
@@ -160,6 +166,11 @@ def branch_report(branch: Branch, start: date, end: date) -> BranchReport:
         for row in visit.result["sections"]:
             if row["score"] is not None:
                 report.sections.setdefault((checklist.title, titles[row["id"]]), []).append(row["score"])
+        for item_id, outcome in visit.result["items"].items():
+            if outcome["status"] == "scored":
+                figure = report.items.setdefault((checklist.id, item_id),
+                                                 ItemFigure(checklist.title, checklist.item(item_id).text))
+                figure.tally.add(outcome["earned"], outcome["possible"])
         for item_id in visit.result["critical_failures"]:
             key = (checklist.title, checklist.item(item_id).text)
             report.critical[key] = report.critical.get(key, 0) + 1

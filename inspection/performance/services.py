@@ -1,0 +1,116 @@
+"""Dashboards: leaderboards, branch and region comparison, SERVQUAL gaps; SQL over stored results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from .. import access
+from ..auth.models import User
+from ..checklists import DIMENSIONS
+from ..extensions import db
+from ..org.models import Branch, Staff
+from ..visits.models import StaffResult, Visit, VisitDimension
+from .reports import COUNTED_STATUSES, month_of, period_bounds
+
+
+@dataclass
+class Row:
+    """One line of a leaderboard or comparison table."""
+
+    key: str
+    name: str
+    group: str
+    visits: int
+    earned: float
+    possible: float
+    mean_score: float | None = None
+    critical_rate: float | None = None
+
+    @property
+    def score(self) -> float | None:
+        return 100 * self.earned / self.possible if self.possible else None
+
+
+def _counted(user: User, start: date, end: date, branch: Branch | None, region: str | None) -> list:
+    low, high = period_bounds(start, end)
+    conditions = [Visit.status.in_(COUNTED_STATUSES), Visit.finished_at.between(low, high),
+                  access.reports_filter(user)]
+    if branch is not None:
+        conditions.append(Branch.id == branch.id)
+    if region:
+        conditions.append(Branch.region == region)
+    return conditions
+
+
+def leaderboard(user: User, start: date, end: date, branch: Branch | None = None,
+                region: str | None = None) -> tuple[list[Row], list[Row]]:
+    """Rank staff by 100 x earned / possible; those under the minimum sample are listed apart."""
+    query = (
+        select(Staff.code, Staff.name, Branch.name, func.count(StaffResult.id),
+               func.sum(StaffResult.earned), func.sum(StaffResult.possible))
+        .select_from(StaffResult).join(Visit, StaffResult.visit_id == Visit.id)
+        .join(Staff, StaffResult.staff_id == Staff.id).join(Branch, Visit.branch_id == Branch.id)
+        .where(*_counted(user, start, end, branch, region))
+        .group_by(Staff.id, Staff.code, Staff.name, Branch.name)
+    )
+    rows = [Row(code, name, group, count, earned or 0.0, possible or 0.0)
+            for code, name, group, count, earned, possible in db.session.execute(query)]
+    minimum = current_app.config["MIN_STAFF_SAMPLE"]
+    ranked = sorted((r for r in rows if r.visits >= minimum), key=lambda r: (-(r.score or 0), r.key))
+    unranked = sorted((r for r in rows if r.visits < minimum), key=lambda r: r.key)
+    return ranked, unranked
+
+
+def comparison(user: User, start: date, end: date, by: str = "branch", region: str | None = None) -> list[Row]:
+    """Compare branches (or regions): visits, mean score, points, and the critical failure rate."""
+    key = (Branch.code, Branch.name, Branch.region) if by == "branch" else (Branch.region,)
+    query = (
+        select(*key, func.count(Visit.id), func.avg(Visit.score),
+               func.sum(case((Visit.critical_failures > 0, 1), else_=0)))
+        .select_from(Visit).join(Branch, Visit.branch_id == Branch.id)
+        .where(*_counted(user, start, end, None, region)).group_by(*key).order_by(*key)
+    )
+    rows = []
+    for values in db.session.execute(query):
+        *names, count, mean, critical = values
+        code, name, group = (names[0], names[1], names[2]) if by == "branch" else (names[0], names[0], "")
+        rows.append(Row(code, name, group, count, 0.0, 0.0, mean, critical / count if count else None))
+    return rows
+
+
+def monthly_scores(user: User, start: date, end: date, branch: Branch | None = None,
+                   region: str | None = None) -> list[tuple[str, float | None]]:
+    """Return the mean visit score per month."""
+    query = (select(Visit.finished_at, Visit.score).join(Branch, Visit.branch_id == Branch.id)
+             .where(*_counted(user, start, end, branch, region), Visit.score.is_not(None)))
+    months: dict[str, list[float]] = {}
+    for finished_at, score in db.session.execute(query):
+        months.setdefault(month_of(finished_at), []).append(score)
+    return [(month, sum(values) / len(values)) for month, values in sorted(months.items())]
+
+
+def servqual(user: User, start: date, end: date, branch: Branch | None = None,
+             region: str | None = None) -> dict:
+    """Return expectation, perception and gap per dimension, the weighted gap and its trend."""
+    dims = (
+        select(VisitDimension.dimension, func.avg(VisitDimension.expectation), func.avg(VisitDimension.perception))
+        .join(Visit, VisitDimension.visit_id == Visit.id).join(Branch, Visit.branch_id == Branch.id)
+        .where(*_counted(user, start, end, branch, region), VisitDimension.expectation.is_not(None))
+        .group_by(VisitDimension.dimension)
+    )
+    found = {name: (expectation, perception) for name, expectation, perception in db.session.execute(dims)}
+    rows = [(name, *found[name], found[name][1] - found[name][0]) for name in DIMENSIONS if name in found]
+    gaps = (select(Visit.finished_at, Visit.servqual_gap).join(Branch, Visit.branch_id == Branch.id)
+            .where(*_counted(user, start, end, branch, region), Visit.servqual_gap.is_not(None)))
+    months: dict[str, list[float]] = {}
+    for finished_at, gap in db.session.execute(gaps):
+        months.setdefault(month_of(finished_at), []).append(gap)
+    every = [gap for values in months.values() for gap in values]
+    return {"dimensions": rows, "weighted_gap": sum(every) / len(every) if every else None,
+            "surveys": len(every),
+            "trend": [(month, sum(v) / len(v)) for month, v in sorted(months.items())],
+            "worst": min(rows, key=lambda row: row[3])[0] if rows else None}
