@@ -4,10 +4,11 @@ import random
 from pathlib import Path
 
 import yaml
-from timing import best_of, report
 
 from inspection.checklists import load_file, score
 from inspection.demo.services import fake_answers
+
+from timing import best_of, report
 
 CHECKLIST = Path(__file__).resolve().parent.parent / "checklists" / "branch-inspection.yaml"
 

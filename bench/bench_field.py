@@ -7,7 +7,6 @@ from pathlib import Path
 
 import flask_migrate
 from PIL import Image
-from timing import best_of, report
 
 from inspection import create_app
 from inspection.auth.services import add_user
@@ -15,6 +14,8 @@ from inspection.db import write_transaction
 from inspection.extensions import db
 from inspection.org.models import Branch, Staff
 from inspection.photos.processing import process
+
+from timing import best_of, report
 
 
 def camera_jpeg() -> bytes:

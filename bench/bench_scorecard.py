@@ -10,7 +10,6 @@ from pathlib import Path
 import flask_migrate
 from flask import render_template
 from PIL import Image
-from timing import best_of, report
 from weasyprint import HTML
 
 from inspection import create_app
@@ -24,6 +23,8 @@ from inspection.photos.storage import write_with_files
 from inspection.scorecards.render import INTERNAL, ScorecardFetcher, render_pdf
 from inspection.scorecards.services import visit_context, visit_media
 from inspection.visits.services import Submission, submit_visit
+
+from timing import best_of, report
 
 TEXTS = ["地面、台面整洁，无杂物、无污渍", "员工统一着装，佩戴工号牌", "顾客走近 5 秒内主动问候",
          "使用标准问候语并微笑", "首问负责，不推诿", "资费解释与公示一致，无误导"]

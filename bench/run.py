@@ -9,7 +9,10 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     sys.path.insert(0, str(HERE.parent))
+    chosen = sys.argv[1:]  # names to run, e.g. `bench/run.py dashboard`; default: all
     for path in sorted(HERE.glob("bench_*.py")):
+        if chosen and path.stem.removeprefix("bench_") not in chosen:
+            continue
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

@@ -67,6 +67,12 @@ ZH = {
     "Comments on single items go in the boxes under each item.": "针对单项的意见请填在各项下方的输入框。",
     "History": "处理记录", "Reviewer": "审核意见", "Comment on this item": "对此项的意见",
     "Corrective action": "整改措施", "Open a corrective action": "发起整改",
+    "Performance": "绩效", "From": "从", "To": "到", "Branch code": "营业厅编码", "Show": "查看",
+    "Branches and regions": "营业厅与区域", "Staff leaderboard": "员工排行", "Export XLSX": "导出 XLSX",
+    "Answers CSV": "答案明细 CSV", "Not ranked yet": "暂不排名",
+    "Fewer than %(minimum)d visits in this period.": "本期少于 %(minimum)d 次检查。", "Regions": "区域",
+    "Critical failure rate": "关键项失败率", "Surveys": "问卷数", "Fix first": "优先改进", "Dimension": "维度",
+    "Gap": "差距", "Open corrective actions": "未完成的整改",
     "Scored by": "评分人", "Scorecard": "成绩单", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",
 }
 

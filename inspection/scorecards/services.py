@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import charts
+from ..actions.models import CorrectiveAction
 from ..auth.models import User
 from ..catalog.services import frozen_checklist
 from ..checklists import DIMENSIONS
@@ -103,6 +104,10 @@ def branch_context(branch: Branch, start: date, end: date) -> dict:
     report = reports.branch_report(branch, start, end)
     trend = reports.monthly(report.months, reports.mean)
     ranked, unranked = report.ranking()
-    return {"report": report, "ranked": ranked, "unranked": unranked,
+    actions = db.session.scalars(
+        select(CorrectiveAction).where(CorrectiveAction.branch_id == branch.id,
+                                       CorrectiveAction.status.in_(("open", "in_progress")))
+        .order_by(CorrectiveAction.due_date)).all()
+    return {"report": report, "ranked": ranked, "unranked": unranked, "actions": actions, "today": date.today(),
             "sections": reports.grouped_by_checklist(report.sections),
             "trend_chart": charts.trend_chart(trend, str(_l("Mean score by month")))}
