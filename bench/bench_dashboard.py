@@ -80,6 +80,7 @@ def _bulk_visits(rng, branch_ids, staff, admin_id, version) -> None:
             answers += [{"visit_id": number + 1, "item_id": key, "value": value, "note": ""}
                         for key, value in values.items()]
             results += [{"visit_id": number + 1, "staff_id": members[s][0], "finished_at": finished,
+                         "branch_id": branch_id, "counted": True, "sections": [f"s{s}"],
                          "earned": result.staff[members[s][1]].earned, "possible": result.staff[members[s][1]].possible}
                         for s in range(2)]
         for model, rows in ((Visit, visits), (Answer, answers), (StaffResult, results)):

@@ -89,27 +89,24 @@ def staff_report(staff: Staff, start: date, end: date) -> StaffReport:
     low, high = period_bounds(start, end)
     rows = db.session.execute(
         select(StaffResult, Visit).join(Visit, StaffResult.visit_id == Visit.id)
-        .where(StaffResult.staff_id == staff.id, StaffResult.finished_at.between(low, high),
-               Visit.status.in_(COUNTED_STATUSES))
-        .options(selectinload(Visit.answers)).order_by(StaffResult.finished_at)
+        .where(StaffResult.staff_id == staff.id, StaffResult.finished_at.between(low, high), StaffResult.counted)
+        .options(selectinload(Visit.snapshot)).order_by(StaffResult.finished_at)
     ).all()
     report = StaffReport(staff, start, end, current_app.config["MIN_STAFF_SAMPLE"])
     for result, visit in rows:
         report.visits.append((visit, result))
         report.total.add(result.earned, result.possible)
         report.months.setdefault(month_of(visit.finished_at), Tally()).add(result.earned, result.possible)
-        _attribute_items(report, visit)
+        _attribute_items(report, visit, set(result.sections))
     return report
 
 
-def _attribute_items(report: StaffReport, visit: Visit) -> None:
+def _attribute_items(report: StaffReport, visit: Visit, section_ids: set[str]) -> None:
     """Add the items of the sections attributed to this staff member, by dimension and by item."""
     checklist = frozen_checklist(visit.checklist_version)
-    answers = {answer.item_id: answer.value for answer in visit.answers}
     outcomes = visit.result["items"]
     for section in checklist.sections:
-        staff_items = [item for item in section.items if item.type == "staff"]
-        if not staff_items or answers.get(staff_items[0].id) != report.staff.code:
+        if section.id not in section_ids:
             continue
         for item in section.items:
             outcome = outcomes[item.id]

@@ -49,14 +49,21 @@ def _counted(user: User, start: date, end: date, branch: Branch | None, region: 
 def leaderboard(user: User, start: date, end: date, branch: Branch | None = None,
                 region: str | None = None) -> tuple[list[Row], list[Row]]:
     """Rank staff by 100 x earned / possible; those under the minimum sample are listed apart."""
-    query = (
-        select(Staff.code, Staff.name, Branch.name, func.count(StaffResult.id),
-               func.sum(StaffResult.earned), func.sum(StaffResult.possible))
-        .select_from(StaffResult).join(Visit, StaffResult.visit_id == Visit.id)
-        .join(Staff, StaffResult.staff_id == Staff.id).join(Branch, Visit.branch_id == Branch.id)
-        .where(*_counted(user, start, end, branch, region))
-        .group_by(Staff.id, Staff.code, Staff.name, Branch.name)
+    low, high = period_bounds(start, end)
+    # Aggregate staff_results alone (it carries the period, branch and released flag), then name the rows.
+    in_scope = select(Branch.id).where(access.reports_filter(user))
+    if branch is not None:
+        in_scope = in_scope.where(Branch.id == branch.id)
+    if region:
+        in_scope = in_scope.where(Branch.region == region)
+    totals = (
+        select(StaffResult.staff_id, func.count().label("visits"), func.sum(StaffResult.earned).label("earned"),
+               func.sum(StaffResult.possible).label("possible"))
+        .where(StaffResult.counted, StaffResult.finished_at.between(low, high), StaffResult.branch_id.in_(in_scope))
+        .group_by(StaffResult.staff_id).subquery()
     )
+    query = (select(Staff.code, Staff.name, Branch.name, totals.c.visits, totals.c.earned, totals.c.possible)
+             .join(totals, totals.c.staff_id == Staff.id).join(Branch, Staff.branch_id == Branch.id))
     rows = [Row(code, name, group, count, earned or 0.0, possible or 0.0)
             for code, name, group, count, earned, possible in db.session.execute(query)]
     minimum = current_app.config["MIN_STAFF_SAMPLE"]

@@ -14,6 +14,8 @@ def record_event(visit, actor, action: str, to_status: str, comment: str = "",
                        to_status=to_status, version=visit.version, comment=comment,
                        item_comments=item_comments or {})
     visit.status = to_status
+    for result in visit.staff_results:
+        result.counted = to_status == "released"
     db.session.add(event)
     db.session.flush()
     return event

@@ -124,8 +124,12 @@ class StaffResult(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    # Copied from the visit so that a staff member's history is one index range.
+    # Copied from the visit so that leaderboards and a staff member's history read this table alone.
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    counted: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The sections attributed to this staff member, so that their items need no answers to find.
+    sections: Mapped[list] = mapped_column(JSON, default=list)
     earned: Mapped[float]
     possible: Mapped[float]
 
@@ -135,4 +139,5 @@ class StaffResult(db.Model):
     __table_args__ = (
         UniqueConstraint("visit_id", "staff_id"),
         Index("ix_staff_results_staff_finished", "staff_id", "finished_at"),
+        Index("ix_staff_results_counted_finished", "counted", "finished_at", "staff_id", "earned", "possible"),
     )

@@ -121,10 +121,23 @@ def apply_answers(visit: Visit, checklist: Checklist, answers: dict, notes: dict
         for name, dim in result.dimensions.items()
     ]
     visit.answers = _answer_rows(answers, notes)
+    sections = _staff_sections(checklist, answers, result)
     visit.staff_results = [
-        StaffResult(staff=staff[code], finished_at=visit.finished_at, earned=tally.earned, possible=tally.possible)
+        StaffResult(staff=staff[code], finished_at=visit.finished_at, branch_id=visit.branch.id,
+                    counted=visit.status == "released", sections=sections[code],
+                    earned=tally.earned, possible=tally.possible)
         for code, tally in result.staff.items()
     ]
+
+
+def _staff_sections(checklist: Checklist, answers: dict, result) -> dict[str, list[str]]:
+    """Return, for each staff code, the sections whose staff item names them."""
+    sections: dict[str, list[str]] = {}
+    for section in checklist.sections:
+        for item in section.items:
+            if item.type == "staff" and result.items[item.id].status != "excluded":
+                sections.setdefault(answers[item.id], []).append(section.id)
+    return sections
 
 
 def _photo_row(item_id: str, photo: ProcessedPhoto, files: StagedFiles | None) -> Photo:
