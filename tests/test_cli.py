@@ -186,3 +186,8 @@ def test_demo_loads_once(runner):
     second = runner.invoke(args=["demo"])
     assert "already loaded" in second.output
     assert [count(model) for model in (User, Branch, Staff, Visit, StaffResult, ChecklistVersion)] == counts
+
+
+def test_migrations_match_the_models(runner):
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output

@@ -29,8 +29,8 @@ def upgrade():
     with op.batch_alter_table("staff_results", schema=None) as batch_op:
         batch_op.alter_column("branch_id", existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column("sections", existing_type=sa.JSON(), nullable=False)
-        batch_op.create_index("ix_staff_results_counted_finished",
-                              ["counted", "finished_at", "staff_id", "earned", "possible"], unique=False)
+        batch_op.create_index("ix_staff_results_leaderboard",
+                              ["counted", "staff_id", "finished_at", "branch_id", "earned", "possible"], unique=False)
         batch_op.create_foreign_key(batch_op.f("fk_staff_results_branch_id_branches"), "branches",
                                     ["branch_id"], ["id"])
 
@@ -61,7 +61,7 @@ def _decoded(value):
 def downgrade():
     with op.batch_alter_table("staff_results", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_staff_results_branch_id_branches"), type_="foreignkey")
-        batch_op.drop_index("ix_staff_results_counted_finished")
+        batch_op.drop_index("ix_staff_results_leaderboard")
         batch_op.drop_column("sections")
         batch_op.drop_column("counted")
         batch_op.drop_column("branch_id")
