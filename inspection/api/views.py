@@ -117,25 +117,42 @@ def branches():
                      "staff": by_branch.get(b.id, [])} for b in rows])
 
 
+# What each refusal of a service means in HTTP; the transaction has already been rolled back.
+STATUS_OF = {
+    ReviewError: 400, SubmissionForbidden: 403, ReviewForbidden: 403, SubmissionNotFound: 404,
+    ChecklistUnavailable: 404, SubmissionConflict: 409, TransitionRefused: 409,
+}
+
+
+@bp.errorhandler(PayloadError)
+def payload_error(exc: PayloadError):
+    return error(exc.status, str(exc), _item_details(exc.details))
+
+
+@bp.errorhandler(AnswerError)
+def answer_error(exc: AnswerError):
+    return error(422, "some answers cannot be scored", _item_details(exc.problems))
+
+
+@bp.errorhandler(SubmissionError)
+def submission_error(exc: SubmissionError):
+    return error(422, str(exc), _item_details(exc.problems))
+
+
+def refused(exc: Exception):
+    return error(STATUS_OF[type(exc)], str(exc))
+
+
+for _refusal in STATUS_OF:
+    bp.register_error_handler(_refusal, refused)
+
+
 @bp.post("/visits")
 def create_visit():
-    try:
-        payload, submission = parse_visit(request)
-        checklist = checklist_for_submission(payload.checklist, payload.version)
-        with write_with_files(current_app.config["MEDIA_DIR"]) as files:
-            visit, created = submit_visit(current_user, checklist, submission, files)
-    except PayloadError as exc:
-        return error(exc.status, str(exc), _item_details(exc.details))
-    except AnswerError as exc:
-        return error(422, "some answers cannot be scored", _item_details(exc.problems))
-    except SubmissionError as exc:
-        return error(422, str(exc), _item_details(exc.problems))
-    except (SubmissionNotFound, ChecklistUnavailable) as exc:
-        return error(404, str(exc))
-    except SubmissionForbidden as exc:
-        return error(403, str(exc))
-    except SubmissionConflict as exc:
-        return error(409, str(exc))
+    payload, submission = parse_visit(request)
+    checklist = checklist_for_submission(payload.checklist, payload.version)
+    with write_with_files(current_app.config["MEDIA_DIR"]) as files:
+        visit, created = submit_visit(current_user, checklist, submission, files)
     return jsonify(_summary(visit)), 201 if created else 200
 
 
@@ -168,15 +185,8 @@ def review_visit(visit_uuid: str):
     comments = body.get("item_comments") or {}
     if not isinstance(comments, dict) or not all(isinstance(v, str) for v in comments.values()):
         return error(400, "item_comments must map item ids to text")
-    try:
-        with write_transaction():
-            event = review(current_user, visit, body["action"], str(body.get("comment") or ""), comments)
-    except ReviewForbidden as exc:
-        return error(403, str(exc))
-    except TransitionRefused as exc:
-        return error(409, str(exc))
-    except ReviewError as exc:
-        return error(400, str(exc))
+    with write_transaction():
+        event = review(current_user, visit, body["action"], str(body.get("comment") or ""), comments)
     return jsonify({**_summary(visit), "status": visit.status, "version": visit.version,
                     "event": {"action": event.action, "from": event.from_status, "to": event.to_status}})
 
@@ -190,17 +200,8 @@ def correct_visit(visit_uuid: str):
     if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
         return error(400, 'send {"answers": {...}, "notes": {...}}')
     notes = body.get("notes") or {}
-    try:
-        with write_transaction():
-            resubmit(current_user, visit, body["answers"], notes if isinstance(notes, dict) else {})
-    except ReviewForbidden as exc:
-        return error(403, str(exc))
-    except TransitionRefused as exc:
-        return error(409, str(exc))
-    except AnswerError as exc:
-        return error(422, "some answers cannot be scored", _item_details(exc.problems))
-    except SubmissionError as exc:
-        return error(422, str(exc), _item_details(exc.problems))
+    with write_transaction():
+        resubmit(current_user, visit, body["answers"], notes if isinstance(notes, dict) else {})
     return jsonify({**_summary(visit), "status": visit.status, "version": visit.version})
 
 
