@@ -95,7 +95,7 @@ def revision_diff(visit: Visit, older: int, newer: int) -> dict:
             "score": (before.result["score"], after.result["score"])}
 
 
-def latest_comments(visit: Visit) -> VisitEvent | None:
+def latest_return(visit: Visit) -> VisitEvent | None:
     """Return the last 'return' event, whose comments the submitter must address."""
     returns = [event for event in visit.events if event.action == "return"]
     return returns[-1] if returns else None

@@ -19,6 +19,7 @@ from ..db import write_transaction
 from ..extensions import db
 from ..org.models import Branch, Staff
 from ..photos.storage import media_path, thumbnail_name
+from ..review.services import latest_return
 from .models import Photo, Visit
 
 bp = Blueprint("visits", __name__)
@@ -80,12 +81,11 @@ def show(visit_uuid: uuid.UUID):
         photos.setdefault(photo.item_id, []).append(photo)
     actions = {action.item_id: action for action in db.session.scalars(
         select(CorrectiveAction).where(CorrectiveAction.visit_id == visit.id))}
-    returns = [event for event in visit.events if event.action == "return"]
     return render_template("visits/show.html", visit=visit, checklist=checklist, answers=answers,
                            photos=photos, staff_names=names, result=visit.result, actions=actions,
                            reports=access.can_view_reports(current_user, visit.branch),
                            reviewer=access.can_review(current_user, visit),
-                           last_return=returns[-1] if returns else None)
+                           last_return=latest_return(visit))
 
 
 @bp.app_template_global()
