@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -177,8 +177,6 @@ def _summary(visit: Visit) -> dict:
 @bp.post("/visits/<visit_uuid>/review")
 def review_visit(visit_uuid: str):
     visit = _visible_visit(visit_uuid)
-    if visit is None:
-        return error(404, f"no visit {visit_uuid}")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("action"), str):
         return error(400, 'send {"action": "start" | "release" | "return", "comment", "item_comments"}')
@@ -194,8 +192,6 @@ def review_visit(visit_uuid: str):
 @bp.put("/visits/<visit_uuid>")
 def correct_visit(visit_uuid: str):
     visit = _visible_visit(visit_uuid)
-    if visit is None:
-        return error(404, f"no visit {visit_uuid}")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
         return error(400, 'send {"answers": {...}, "notes": {...}}')
@@ -259,15 +255,16 @@ def _rounded(value: float | None) -> float | None:
 @bp.get("/visits/<visit_uuid>")
 def get_visit(visit_uuid: str):
     visit = _visible_visit(visit_uuid)
-    if visit is None:
-        return error(404, f"no visit {visit_uuid}")
     return jsonify({**_summary(visit), **visit_json(visit), "version": visit.version})
 
 
-def _visible_visit(visit_uuid: str) -> Visit | None:
+def _visible_visit(visit_uuid: str) -> Visit:
+    """Return the visit if the caller may see it; otherwise 404 (ids outside one's scope leak nothing)."""
     try:
         key = uuid.UUID(visit_uuid)
     except ValueError:
-        return None
+        abort(404, f"no visit {visit_uuid}")
     visit = db.session.scalar(select(Visit).where(Visit.uuid == key))
-    return visit if visit is not None and access.can_view_visit(current_user, visit) else None
+    if visit is None or not access.can_view_visit(current_user, visit):
+        abort(404, f"no visit {visit_uuid}")
+    return visit
