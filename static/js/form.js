@@ -131,8 +131,9 @@ async function restoreDraft() {
     else target.value = value;
     if (name.startsWith("note.") && value) target.hidden = false;
   }
-  for (const photo of await loadPhotos(draftKey)) addPhoto(photo);
   document.getElementById("draft-status").hidden = !localStorage.getItem(draftKey);
+  refresh();
+  for (const photo of await loadPhotos(draftKey)) addPhoto(photo);
 }
 
 // -- widgets ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from inspection.auth.models import User
@@ -89,13 +90,14 @@ def test_a_reload_mid_form_keeps_answers_notes_and_photos(page, live_server, tmp
     page.locator("#item-signage .photo-thumb img").wait_for()
     page.locator("#item-room-temperature input").fill("28")
     page.reload()
-    assert page.locator("#draft-status").is_visible()
-    assert page.locator("#item-signage input[value=false]").is_checked()
-    assert page.locator("textarea[name='note.signage']").input_value() == "招牌灯不亮"
-    assert page.locator("#item-room-temperature input").input_value() == "28"
-    assert page.locator("#item-signage .photo-thumb img").count() == 1
-    assert page.locator("#live-score").inner_text() == "0.0"
-    assert page.locator("#live-rating").inner_text().strip() == "2/23"
+    # The form restores itself after load (photos come from IndexedDB): wait, do not poll once.
+    expect(page.locator("#draft-status")).to_be_visible()
+    expect(page.locator("#item-signage input[value=false]")).to_be_checked()
+    expect(page.locator("textarea[name='note.signage']")).to_have_value("招牌灯不亮")
+    expect(page.locator("#item-room-temperature input")).to_have_value("28")
+    expect(page.locator("#item-signage .photo-thumb img")).to_have_count(1)
+    expect(page.locator("#live-score")).to_have_text("0.0")
+    expect(page.locator("#live-rating")).to_have_text("2/23", use_inner_text=True)
     screenshot(page, "draft-restored")
     page.evaluate("localStorage.clear()")
 
@@ -115,7 +117,7 @@ def test_a_dropped_connection_keeps_everything_for_a_retry(page, live_server, tm
     assert "已保存在本设备上" in page.locator("#form-message").inner_text()
     page.unroute("**/api/v1/visits")
     page.reload()
-    assert page.locator("#item-overview-photo .photo-thumb img").count() == 1
+    expect(page.locator("#item-overview-photo .photo-thumb img")).to_have_count(1)
     page.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/visits/[0-9a-f-]{36}$"), timeout=10000)
     assert page.evaluate("Object.keys(localStorage).length") == 0
