@@ -66,9 +66,14 @@ def can_view_reports(user: User, branch: Branch) -> bool:
     return user.role != "shopper" and in_scope(user, branch)
 
 
+def can_manage(user: User, branch: Branch) -> bool:
+    """Tell whether the user reviews the branch's visits and manages its corrective actions."""
+    return user.role in ("admin", "manager") and in_scope(user, branch)
+
+
 def can_review(user: User, visit: Visit) -> bool:
     """Tell whether the user may review (start, release, return) the visit."""
-    return user.role in ("admin", "manager") and in_scope(user, visit.branch)
+    return can_manage(user, visit.branch)
 
 
 def reports_filter(user: User):

@@ -30,19 +30,14 @@ class ActionForbidden(PermissionError):
 
 
 def _check_manager(actor: User, branch: Branch) -> None:
-    if actor.role not in ("admin", "manager") or not access.in_scope(actor, branch):
+    if not access.can_manage(actor, branch):
         raise ActionForbidden("only a manager of this branch, or an admin, manages its corrective actions")
 
 
 def _owner(visit, item_id: str) -> Staff | None:
-    """Return the staff member attributed in the item's section, if any."""
-    checklist = frozen_checklist(visit.checklist_version)
-    section = next(section for section, item in checklist.items() if item.id == item_id)
-    answers = {answer.item_id: answer.value for answer in visit.answers}
-    codes = [answers.get(item.id) for item in section.items if item.type == "staff"]
-    if not codes or not isinstance(codes[0], str):
-        return None
-    return db.session.scalar(select(Staff).where(Staff.code == codes[0]))
+    """Return the staff member the item's section was attributed to when scored, if any."""
+    section_id = visit.result["items"][item_id]["section"]
+    return next((result.staff for result in visit.staff_results if section_id in result.sections), None)
 
 
 def create_action(actor: User, visit, item_id: str, due: date | None = None) -> CorrectiveAction:

@@ -54,7 +54,7 @@ def create(visit_uuid: uuid.UUID):
 
 def _visible_action(action_id: int) -> CorrectiveAction:
     action = db.session.get(CorrectiveAction, action_id)
-    if action is None or current_user.role == "shopper" or not access.in_scope(current_user, action.branch):
+    if action is None or not access.can_view_reports(current_user, action.branch):
         abort(404)
     return action
 
