@@ -15,9 +15,9 @@ from ..catalog.services import ChecklistUnavailable, checklist_for_submission, f
 from ..checklists import AnswerError, canonical_json
 from ..db import write_transaction
 from ..extensions import csrf, db, login_manager
-from ..org.models import Branch, Staff
+from ..org.models import Staff
 from ..performance.reports import branch_report, staff_report, weakest
-from ..performance.views import period
+from ..performance.views import period, reportable_branch_or_404, reportable_staff_or_404
 from ..photos.storage import write_with_files
 from ..review.services import ReviewError, ReviewForbidden, TransitionRefused, resubmit, review
 from ..visits.models import Visit
@@ -203,9 +203,7 @@ def correct_visit(visit_uuid: str):
 
 @bp.get("/staff/<code>/performance")
 def staff_performance(code: str):
-    member = db.session.scalar(select(Staff).where(Staff.code == code))
-    if member is None or not access.can_view_reports(current_user, member.branch):
-        return error(404, f"no staff member {code}")
+    member = reportable_staff_or_404(code)
     start, end = period()
     report = staff_report(member, start, end)
     return jsonify({
@@ -221,9 +219,7 @@ def staff_performance(code: str):
 
 @bp.get("/branches/<code>/performance")
 def branch_performance(code: str):
-    branch = db.session.scalar(select(Branch).where(Branch.code == code))
-    if branch is None or not access.can_view_reports(current_user, branch):
-        return error(404, f"no branch {code}")
+    branch = reportable_branch_or_404(code)
     start, end = period()
     report = branch_report(branch, start, end)
     earned = sum(row["earned"] for visit in report.visits for row in visit.result["sections"])

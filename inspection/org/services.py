@@ -29,6 +29,12 @@ class ImportReport:
         return not self.rejected
 
 
+def active_staff(branch: Branch) -> list[Staff]:
+    """Return the branch's active staff by code, for staff pickers."""
+    return list(db.session.scalars(
+        select(Staff).where(Staff.branch_id == branch.id, Staff.active).order_by(Staff.code)))
+
+
 def read_csv(data: bytes, columns: tuple[str, ...]) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
     """Decode a CSV export (UTF-8, with or without BOM) into (line, row) pairs and problems."""
     try:

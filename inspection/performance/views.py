@@ -38,13 +38,25 @@ def managers_only():
         abort(403)
 
 
+def reportable_staff_or_404(code: str) -> Staff:
+    """Return the staff member if the caller may read their performance; otherwise 404."""
+    member = db.session.scalar(select(Staff).where(Staff.code == code))
+    if member is None or not access.can_view_reports(current_user, member.branch):
+        abort(404, f"no staff member {code}")
+    return member
+
+
+def reportable_branch_or_404(code: str) -> Branch:
+    """Return the branch if the caller may read its performance; otherwise 404."""
+    branch = db.session.scalar(select(Branch).where(Branch.code == code))
+    if branch is None or not access.can_view_reports(current_user, branch):
+        abort(404, f"no branch {code}")
+    return branch
+
+
 def _filters() -> dict:
     start, end = period()
-    branch = None
-    if request.args.get("branch"):
-        branch = db.session.scalar(select(Branch).where(Branch.code == request.args["branch"]))
-        if branch is None or not access.can_view_reports(current_user, branch):
-            abort(404)
+    branch = reportable_branch_or_404(request.args["branch"]) if request.args.get("branch") else None
     regions = sorted({b.region for b in db.session.scalars(access.scoped_branches(current_user))})
     return {"start": start, "end": end, "branch": branch, "region": request.args.get("region") or None,
             "regions": regions}
@@ -69,9 +81,7 @@ def leaderboard():
 
 @bp.get("/staff/<code>")
 def staff(code: str):
-    member = db.session.scalar(select(Staff).where(Staff.code == code))
-    if member is None or not access.can_view_reports(current_user, member.branch):
-        abort(404)
+    member = reportable_staff_or_404(code)
     start, end = period()
     return render_template("performance/staff.html", start=start, end=end, **staff_context(member, start, end))
 

@@ -12,8 +12,7 @@ from flask_login import current_user, login_required
 from ..catalog.services import frozen_checklist
 from ..checklists import canonical_json
 from ..db import write_transaction
-from ..extensions import db
-from ..org.models import Staff
+from ..org.services import active_staff
 from ..visits.views import visible_visit_or_404
 from .services import ReviewError, ReviewForbidden, TransitionRefused, review, revision_diff
 
@@ -58,7 +57,7 @@ def correct(visit_uuid: uuid.UUID):
     if visit.submitter_id != current_user.id or visit.status != "returned":
         abort(404)
     checklist = frozen_checklist(visit.checklist_version)
-    staff = db.session.query(Staff).filter(Staff.branch_id == visit.branch_id, Staff.active).order_by(Staff.code).all()
+    staff = active_staff(visit.branch)
     prefill = {"answers": {a.item_id: a.value for a in visit.answers if a.value is not None},
                "notes": {a.item_id: a.note for a in visit.answers if a.note}}
     flash(_("Correct the items the reviewer commented on, then submit again."), "info")

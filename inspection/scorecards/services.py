@@ -14,13 +14,13 @@ from sqlalchemy import select
 from .. import charts
 from ..actions.models import CorrectiveAction
 from ..auth.models import User
-from ..catalog.services import frozen_checklist
 from ..checklists import DIMENSIONS
 from ..extensions import db
 from ..org.models import Branch, Staff
 from ..performance import reports
 from ..photos.storage import thumbnail_name
 from ..visits.models import Visit
+from ..visits.services import visit_details
 from .render import render_pdf, template_version
 
 DIMENSION_LABELS = {
@@ -35,21 +35,13 @@ def dimension_labels() -> dict[str, str]:
 
 
 def visit_context(visit: Visit) -> dict:
-    """Return everything the visit scorecard shows."""
-    checklist = frozen_checklist(visit.checklist_version)
-    result = visit.result
-    answers = {answer.item_id: answer for answer in visit.answers}
-    photos: dict[str, list] = {}
-    for photo in visit.photos:
-        photos.setdefault(photo.item_id, []).append(photo)
-    staff_codes = {a.value for a in visit.answers if isinstance(a.value, str)
-                   and (item := checklist.item(a.item_id)) is not None and item.type == "staff"}
-    staff = dict(db.session.execute(select(Staff.code, Staff.name).where(Staff.code.in_(staff_codes))).all())
+    """Return everything the visit scorecard shows: the visit page's details, charts and submitter."""
+    details = visit_details(visit)
+    checklist, result = details["checklist"], visit.result
     titles = {section.id: section.title for section in checklist.sections}
     section_chart = charts.bar_chart([(titles[row["id"]], row["score"]) for row in result["sections"]],
                                      str(_l("Section scores")), pass_mark=checklist.pass_mark)
-    return {"visit": visit, "checklist": checklist, "result": result, "answers": answers, "photos": photos,
-            "staff_names": staff, "section_chart": section_chart, "dimension_chart": _dimension_chart(result),
+    return {**details, "section_chart": section_chart, "dimension_chart": _dimension_chart(result),
             "submitter": _submitter_name(visit)}
 
 

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, abort, render_template, url_for
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask import Blueprint, Response, render_template, url_for
+from flask_login import login_required
 
-from .. import access
-from ..extensions import db
-from ..org.models import Branch, Staff
-from ..performance.views import period
+from ..performance.views import period, reportable_branch_or_404, reportable_staff_or_404
 from ..photos.storage import thumbnail_name
 from ..visits.views import visible_visit_or_404
 from .render import internal_url, render_pdf
@@ -51,41 +47,27 @@ def visit_download(visit_uuid: uuid.UUID):
     return _pdf(visit_pdf(visit), f"scorecard-{visit.uuid}")
 
 
-def _staff(code: str) -> Staff:
-    staff = db.session.scalar(select(Staff).where(Staff.code == code))
-    if staff is None or not access.can_view_reports(current_user, staff.branch):
-        abort(404)
-    return staff
-
-
-def _branch(code: str) -> Branch:
-    branch = db.session.scalar(select(Branch).where(Branch.code == code))
-    if branch is None or not access.can_view_reports(current_user, branch):
-        abort(404)
-    return branch
-
-
 @bp.get("/staff/<code>/scorecard")
 @login_required
 def staff_preview(code: str):
-    return render_template("scorecards/staff.html", pdf=False, **staff_context(_staff(code), *period()))
+    return render_template("scorecards/staff.html", pdf=False, **staff_context(reportable_staff_or_404(code), *period()))
 
 
 @bp.get("/staff/<code>/scorecard.pdf")
 @login_required
 def staff_download(code: str):
-    staff = _staff(code)
+    staff = reportable_staff_or_404(code)
     return _pdf(render_pdf("scorecards/staff.html", set(), **staff_context(staff, *period())), f"staff-{code}")
 
 
 @bp.get("/branches/<code>/scorecard")
 @login_required
 def branch_preview(code: str):
-    return render_template("scorecards/branch.html", pdf=False, **branch_context(_branch(code), *period()))
+    return render_template("scorecards/branch.html", pdf=False, **branch_context(reportable_branch_or_404(code), *period()))
 
 
 @bp.get("/branches/<code>/scorecard.pdf")
 @login_required
 def branch_download(code: str):
-    branch = _branch(code)
+    branch = reportable_branch_or_404(code)
     return _pdf(render_pdf("scorecards/branch.html", set(), **branch_context(branch, *period())), f"branch-{code}")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from .. import access
 from ..auth.models import User
-from ..catalog.services import freeze
+from ..catalog.services import freeze, frozen_checklist
 from ..checklists import AnswerProblem, Checklist, photo_problems, score
 from ..extensions import db
 from ..org.models import Branch, Staff
@@ -183,3 +183,16 @@ def _attributed_staff(checklist: Checklist, answers: dict, branch: Branch) -> di
 def _answer_rows(answers: dict, notes: dict) -> list[Answer]:
     return [Answer(item_id=item_id, value=answers.get(item_id), note=notes.get(item_id, ""))
             for item_id in sorted(set(answers) | set(notes))]
+
+
+def visit_details(visit: Visit) -> dict:
+    """Return what a visit page or scorecard shows: frozen checklist, answers, photos, staff names."""
+    checklist = frozen_checklist(visit.checklist_version)
+    photos: dict[str, list[Photo]] = {}
+    for photo in visit.photos:
+        photos.setdefault(photo.item_id, []).append(photo)
+    staff_items = {item.id for _, item in checklist.items() if item.type == "staff"}
+    codes = {a.value for a in visit.answers if a.item_id in staff_items and isinstance(a.value, str)}
+    names = dict(db.session.execute(select(Staff.code, Staff.name).where(Staff.code.in_(codes))).all())
+    return {"visit": visit, "checklist": checklist, "result": visit.result, "photos": photos,
+            "answers": {answer.item_id: answer for answer in visit.answers}, "staff_names": names}

@@ -13,14 +13,16 @@ from sqlalchemy.orm import selectinload
 
 from .. import access
 from ..actions.models import CorrectiveAction
-from ..catalog.services import freeze, frozen_checklist, get_catalog
+from ..catalog.services import freeze, get_catalog
 from ..checklists import Checklist, canonical_json
 from ..db import write_transaction
 from ..extensions import db
-from ..org.models import Branch, Staff
+from ..org.models import Branch
+from ..org.services import active_staff
 from ..photos.storage import media_path, thumbnail_name
 from ..review.services import latest_return
 from .models import Photo, Visit
+from .services import visit_details
 
 bp = Blueprint("visits", __name__)
 PAGE_SIZE = 50
@@ -50,8 +52,7 @@ def new(checklist_id: str):
         abort(404)
     with write_transaction():
         freeze(checklist)  # so that a draft filled against this version is scored with it
-    staff = db.session.scalars(
-        select(Staff).where(Staff.branch_id == branch.id, Staff.active).order_by(Staff.code)).all()
+    staff = active_staff(branch)
     return render_template("visits/form.html", checklist=checklist, branch=branch, staff=staff,
                            checklist_json=canonical_json(checklist))
 
@@ -73,16 +74,9 @@ def index():
 @login_required
 def show(visit_uuid: uuid.UUID):
     visit = visible_visit_or_404(visit_uuid)
-    checklist = frozen_checklist(visit.checklist_version)
-    names = _staff_names(visit, [item.id for _, item in checklist.items() if item.type == "staff"])
-    answers = {answer.item_id: answer for answer in visit.answers}
-    photos: dict[str, list[Photo]] = {}
-    for photo in visit.photos:
-        photos.setdefault(photo.item_id, []).append(photo)
     actions = {action.item_id: action for action in db.session.scalars(
         select(CorrectiveAction).where(CorrectiveAction.visit_id == visit.id))}
-    return render_template("visits/show.html", visit=visit, checklist=checklist, answers=answers,
-                           photos=photos, staff_names=names, result=visit.result, actions=actions,
+    return render_template("visits/show.html", **visit_details(visit), actions=actions,
                            reports=access.can_view_reports(current_user, visit.branch),
                            reviewer=access.can_review(current_user, visit),
                            last_return=latest_return(visit))
@@ -126,12 +120,6 @@ def answer_label(item, value) -> str:
 def localtime(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """Format an aware time in the app's time zone."""
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(pattern)
-
-
-def _staff_names(visit: Visit, staff_item_ids: list[str]) -> dict[str, str]:
-    codes = {a.value for a in visit.answers if a.item_id in staff_item_ids and isinstance(a.value, str)}
-    rows = db.session.execute(select(Staff.code, Staff.name).where(Staff.code.in_(codes))).all()
-    return dict(rows)
 
 
 def visible_visit_or_404(visit_uuid: uuid.UUID) -> Visit:
