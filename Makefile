@@ -35,6 +35,7 @@ run: install
 
 test: install
 	$(VENV)/bin/ruff check inspection tests bench migrations
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: install

@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
+    register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -72,14 +73,30 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
-def register_template_helpers(app: Flask) -> None:
-    from .labels import html_lang, kind_label, role_label, status_label
+def register_request_hooks(app: Flask) -> None:
+    from .catalog.services import load_catalog_for_request
+    from .web.errors import register_error_handlers
 
-    app.jinja_env.globals.update(role_label=role_label, kind_label=kind_label, html_lang=html_lang,
-                                 status_label=status_label)
+    register_error_handlers(app)
+    # Changed checklists are loaded and frozen before any request opens a transaction of its own.
+    app.before_request(load_catalog_for_request)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make the helpers of pages and scorecards available to every template, views loaded or not."""
+    from . import access, labels
+    from .scorecards.render import scorecard_photo, scorecard_static
+    from .web.templating import FILTERS, HELPERS
+
+    app.jinja_env.globals.update(
+        HELPERS, role_label=labels.role_label, kind_label=labels.kind_label, html_lang=labels.html_lang,
+        status_label=labels.status_label, step_label=labels.step_label, problem_texts=labels.problem_texts, can=access.can, steps=access.steps,
+        scorecard_static=scorecard_static, scorecard_photo=scorecard_photo)
+    app.jinja_env.filters.update(FILTERS)
 
 
 def register_commands(app: Flask) -> None:
+    from .admin.cli import media_cli
     from .api.cli import token_cli
     from .auth.cli import user_cli
     from .catalog.cli import checklist_cli
@@ -88,6 +105,7 @@ def register_commands(app: Flask) -> None:
     from .org.cli import import_cli
     from .scorecards.cli import scorecard_cli
 
-    commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, init_db_command, demo_command)
+    commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, media_cli, init_db_command,
+                demo_command)
     for command in commands:
         app.cli.add_command(command)

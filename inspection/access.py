@@ -1,88 +1,176 @@
-"""Who may see and do what: the one place where access is decided."""
+"""Who may see and do what: the one place where access is decided.
+
+Views, services and templates ask `can(user, permission, resource)`; services call `require`, which
+raises Forbidden (or Conflict, when a lifecycle step is not allowed from the resource's state).
+Resources are read by their attributes (branch, submitter_id, status, closed_by_id), so this module
+imports no feature's models and every feature may import it.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, or_, select, true
+from dataclasses import dataclass
 
-from .auth.models import User, UserRegion, user_branches
+from sqlalchemy import false, or_, select, true
+
+from .auth.models import Role, User, UserRegion, user_branches
+from .lifecycle import ACTIONS, VISITS, Lifecycle, Party, VisitStatus
 from .org.models import Branch
-from .visits.models import Visit
+from .problems import BadRequest, Forbidden
 
-# Which checklist kinds each role may fill in.
-SUBMIT_KINDS = {
-    "admin": {"inspection", "mystery_shop", "survey", "call_qc"},
-    "manager": set(),
-    "inspector": {"inspection", "call_qc"},
-    "shopper": {"mystery_shop", "survey"},
+ALL_KINDS = frozenset({"inspection", "mystery_shop", "survey", "call_qc"})
+# Which checklist kinds each role fills in.
+FILL_KINDS = {
+    Role.ADMIN: ALL_KINDS,
+    Role.MANAGER: frozenset(),
+    Role.INSPECTOR: frozenset({"inspection", "call_qc"}),
+    Role.SHOPPER: frozenset({"mystery_shop", "survey"}),
 }
+REVIEWERS = frozenset({Role.ADMIN, Role.MANAGER})
+REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR})
+LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS}
 
 
-def listable_kinds(user: User) -> set[str]:
-    """Return the checklist kinds the user may read: what they fill in, or all for reviewers."""
-    if user.role in ("admin", "manager"):
-        return SUBMIT_KINDS["admin"]
-    return SUBMIT_KINDS[user.role]
+@dataclass(frozen=True)
+class Fill:
+    """A checklist kind about to be filled in at a branch: what a submission asks for."""
+
+    kind: str
+    branch: Branch
+    status: None = None  # not created yet: the lifecycle's first step
+
+
+# -- scope --------------------------------------------------------------------------------------
+
+def in_scope(user: User, branch: Branch) -> bool:
+    """Tell whether the branch is in the user's scope."""
+    return user.role == Role.ADMIN or branch in user.branches or branch.region in user.regions
 
 
 def branch_filter(user: User):
     """Return a SQL condition on Branch for the branches in the user's scope."""
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return true()
     by_branch = Branch.id.in_(select(user_branches.c.branch_id).where(user_branches.c.user_id == user.id))
     by_region = Branch.region.in_(select(UserRegion.region).where(UserRegion.user_id == user.id))
     return or_(by_branch, by_region)
 
 
-def scoped_branches(user: User) -> Select:
+def scoped_branches(user: User):
     """Return a query of the active branches the user works with."""
     return select(Branch).where(Branch.active, branch_filter(user)).order_by(Branch.code)
 
 
-def in_scope(user: User, branch: Branch) -> bool:
-    """Tell whether the branch is in the user's scope."""
-    if user.role == "admin":
-        return True
-    return branch in user.branches or branch.region in user.regions
-
-
-def can_submit(user: User, kind: str, branch: Branch) -> bool:
-    """Tell whether the user may submit a checklist of this kind for this branch."""
-    return kind in SUBMIT_KINDS[user.role] and branch.active and in_scope(user, branch)
-
-
-def visit_filter(user: User):
-    """Return a SQL condition on Visit for the visits the user may see."""
-    if user.role == "admin":
-        return true()
-    if user.role == "shopper":
-        return Visit.submitter_id == user.id
-    if user.role in ("manager", "inspector"):
-        return Visit.branch_id.in_(select(Branch.id).where(branch_filter(user)))
-    return false()
-
-
-def can_view_reports(user: User, branch: Branch) -> bool:
-    """Tell whether the user may read a branch's or its staff's performance."""
-    return user.role != "shopper" and in_scope(user, branch)
-
-
-def can_manage(user: User, branch: Branch) -> bool:
-    """Tell whether the user reviews the branch's visits and manages its corrective actions."""
-    return user.role in ("admin", "manager") and in_scope(user, branch)
-
-
-def can_review(user: User, visit: Visit) -> bool:
-    """Tell whether the user may review (start, release, return) the visit."""
-    return can_manage(user, visit.branch)
-
-
 def reports_filter(user: User):
     """Return a SQL condition on Branch for the branches whose performance and actions the user reads."""
-    return false() if user.role == "shopper" else branch_filter(user)
+    return branch_filter(user) if user.role in REPORT_READERS else false()
 
 
-def can_view_visit(user: User, visit: Visit) -> bool:
-    """Tell whether the user may see this visit."""
-    if user.role == "shopper":
+def visit_filter(user: User, visits):
+    """Return a SQL condition on `visits` (the Visit model or an alias of it) for the visits the user sees."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.SHOPPER:
+        return visits.submitter_id == user.id
+    return visits.branch_id.in_(select(Branch.id).where(branch_filter(user)))
+
+
+def fill_kinds(user: User) -> frozenset[str]:
+    """Return the checklist kinds the user fills in."""
+    return FILL_KINDS.get(user.role, frozenset())
+
+
+def listable_kinds(user: User) -> frozenset[str]:
+    """Return the checklist kinds the user may read: what they fill in, or every kind for reviewers."""
+    return ALL_KINDS if user.role in REVIEWERS else fill_kinds(user)
+
+
+# -- decisions ----------------------------------------------------------------------------------
+
+def _manages(user: User, branch: Branch) -> bool:
+    return user.role in REVIEWERS and in_scope(user, branch)
+
+
+def _reads_reports(user: User, branch: Branch | None) -> bool:
+    return user.role in REPORT_READERS and (branch is None or in_scope(user, branch))
+
+
+def _views_visit(user: User, visit) -> bool:
+    if user.role == Role.SHOPPER:
         return visit.submitter_id == user.id
     return in_scope(user, visit.branch)
+
+
+def _party_refusal(user: User, party: Party, resource) -> str | None:
+    """Return why the user is not this party for the resource, or None if they are."""
+    if party is Party.FILLER:
+        if resource.kind not in fill_kinds(user) or not resource.branch.active or not in_scope(user, resource.branch):
+            return f"you may not submit a {resource.kind} checklist for branch {resource.branch.code}"
+    elif party is Party.SUBMITTER:
+        if resource.submitter_id != user.id:
+            return "only the person who submitted a visit corrects it"
+    elif not _manages(user, resource.branch):
+        noun = "reviews its visits" if party is Party.REVIEWER else "manages its corrective actions"
+        return f"only a manager of this branch, or an admin, {noun}"
+    elif party is Party.SECOND_MANAGER and resource.closed_by_id == user.id and user.role != Role.ADMIN:
+        return "someone other than the person who closed it verifies the action"
+    return None
+
+
+# permission: (user, resource) -> allowed, for everything that is not a lifecycle step.
+RULES = {
+    "visit.view": _views_visit,
+    "checklist.fill": lambda user, checklist: checklist.kind in fill_kinds(user),
+    "checklist.read": lambda user, checklist: checklist.kind in listable_kinds(user),
+    "reports.view": _reads_reports,
+    "actions.list": lambda user, _: _reads_reports(user, None),
+    "action.view": lambda user, action: _reads_reports(user, action.branch),
+    "action.comment": lambda user, action: _manages(user, action.branch),
+    "visit.open_action": lambda user, visit: visit.status == VisitStatus.RELEASED and _manages(user, visit.branch),
+    "admin.manage": lambda user, _: user.role == Role.ADMIN,
+    "catalog.problems": lambda user, _: user.role == Role.ADMIN,
+}
+
+
+def _step(permission: str) -> tuple[Lifecycle, str] | None:
+    noun, _, step = permission.partition(".")
+    lifecycle = LIFECYCLES.get(noun)
+    return (lifecycle, step) if lifecycle is not None and lifecycle.knows(step) else None
+
+
+def can(user: User, permission: str, resource=None) -> bool:
+    """Tell whether the user may do this now (for a lifecycle step: the resource's state allows it too)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    step = _step(permission)
+    if step is None:
+        return permission in RULES and RULES[permission](user, resource)
+    lifecycle, action = step
+    return lifecycle.allows(resource.status, action) and _party_refusal(user, lifecycle.party(action), resource) is None
+
+
+def require(user: User, permission: str, resource=None) -> None:
+    """Raise Forbidden unless the user may; for a lifecycle step, Conflict if the state does not allow it."""
+    step = _step(permission)
+    if step is None:
+        if permission not in RULES:
+            raise BadRequest(f"there is no step '{permission}'")
+        if not RULES[permission](user, resource):
+            raise Forbidden(f"you may not {permission.replace('.', ' ')}")
+        return
+    require_party(user, permission, resource)
+    step[0].rule(resource.status, step[1])
+
+
+def require_party(user: User, permission: str, resource) -> None:
+    """Raise Forbidden unless the user is the party of this lifecycle step, whatever the resource's state."""
+    lifecycle, action = _step(permission)
+    refusal = _party_refusal(user, lifecycle.party(action), resource)
+    if refusal:
+        raise Forbidden(refusal)
+
+
+def steps(user: User, noun: str, resource) -> list[str]:
+    """Return the lifecycle steps the user may take on the resource now, in table order."""
+    lifecycle = LIFECYCLES[noun]
+    return [action for action in lifecycle.actions_from(resource.status)
+            if _party_refusal(user, lifecycle.party(action), resource) is None]

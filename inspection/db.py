@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import flask_migrate
 from flask import current_app
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -55,6 +55,12 @@ def write_transaction():
     except BaseException:
         session.rollback()
         raise
+
+
+def enum_type(enum_class, name: str) -> Enum:
+    """Store a StrEnum as its value in a VARCHAR with a CHECK constraint, the same on every backend."""
+    return Enum(enum_class, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda members: [member.value for member in members], validate_strings=True)
 
 
 class UTCDateTime(TypeDecorator):

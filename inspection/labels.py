@@ -1,7 +1,9 @@
-"""Translatable names for roles and checklist kinds."""
+"""Translatable names: roles, checklist kinds, lifecycle states and steps, dimensions, problem codes."""
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from .lifecycle import ActionStatus, ActionStep, VisitAction, VisitStatus
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -15,23 +17,59 @@ KIND_LABELS = {
     "survey": _l("Survey"),
     "call_qc": _l("Call QC"),
 }
-
-
 STATUS_LABELS = {
-    "submitted": _l("Submitted"),
-    "in_review": _l("In review"),
-    "returned": _l("Returned"),
-    "released": _l("Released"),
-    "open": _l("Open"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-    "verified": _l("Verified"),
+    VisitStatus.SUBMITTED: _l("Submitted"),
+    VisitStatus.IN_REVIEW: _l("In review"),
+    VisitStatus.RETURNED: _l("Returned"),
+    VisitStatus.RELEASED: _l("Released"),
+    ActionStatus.OPEN: _l("Open"),
+    ActionStatus.IN_PROGRESS: _l("In progress"),
+    ActionStatus.DONE: _l("Done"),
+    ActionStatus.VERIFIED: _l("Verified"),
+}
+STEP_LABELS = {
+    ("visit", VisitAction.START): _l("Start review"),
+    ("visit", VisitAction.RELEASE): _l("Release"),
+    ("visit", VisitAction.RETURN): _l("Return for correction"),
+    ("visit", VisitAction.RESUBMIT): _l("Correct and resubmit"),
+    ("action", ActionStep.START): _l("Start work"),
+    ("action", ActionStep.CLOSE): _l("Mark done"),
+    ("action", ActionStep.VERIFY): _l("Verify"),
+    ("action", ActionStep.REOPEN): _l("Reopen"),
+}
+DIMENSION_LABELS = {
+    "reliability": _l("Reliability"), "responsiveness": _l("Responsiveness"), "assurance": _l("Assurance"),
+    "empathy": _l("Empathy"), "tangibles": _l("Tangibles"),
+}
+# A problem's code, said in the user's language next to the stable English message.
+PROBLEM_TEXTS = {
+    "required": _l("An answer is required."),
+    "invalid": _l("This answer is not valid."),
+    "na_not_allowed": _l("N/A is not allowed for this item."),
+    "unknown_item": _l("This checklist has no such item."),
+    "unknown_staff": _l("Choose an active staff member of this branch."),
+    "photo_not_allowed": _l("This item takes no photos."),
+    "photo_required": _l("A photo is required."),
+    "photo_required_on_fail": _l("A photo is required when the standard is not met."),
+    "photo_refused": _l("Photo refused: %(reason)s"),
+    "times_missing": _l("Enter the visit date, time in and time out."),
+    "time_zone_missing": _l("The time needs a time zone."),
+    "implausible_date": _l("This date is not plausible."),
+    "finished_before_started": _l("The visit ends before it starts."),
+    "visit_too_long": _l("A visit lasts at most 24 hours."),
+    "in_future": _l("The visit cannot end in the future."),
+    "note_too_long": _l("This note is too long."),
 }
 
 
 def status_label(status: str) -> str:
     """Return a visit's or action's status in the current language."""
     return str(STATUS_LABELS.get(status, status))
+
+
+def step_label(noun: str, step: str) -> str:
+    """Return the name of a lifecycle step (a button) in the current language."""
+    return str(STEP_LABELS.get((noun, step), step))
 
 
 def role_label(role: str) -> str:
@@ -42,6 +80,22 @@ def role_label(role: str) -> str:
 def kind_label(kind: str) -> str:
     """Return the checklist kind's name in the current language."""
     return str(KIND_LABELS.get(kind, kind))
+
+
+def dimension_labels() -> dict[str, str]:
+    """Return the SERVQUAL dimension names in the current language."""
+    return {name: str(label) for name, label in DIMENSION_LABELS.items()}
+
+
+def problem_text(code: str, message: str) -> str:
+    """Return a problem in the user's language, or its message when the code has no translation."""
+    text = PROBLEM_TEXTS.get(code)
+    return str(text) % {"reason": message} if text else message
+
+
+def problem_texts() -> dict[str, str]:
+    """Return every problem code's text in the current language, for the form's own checks."""
+    return {code: str(text) for code, text in PROBLEM_TEXTS.items()}
 
 
 def html_lang() -> str:

@@ -236,7 +236,7 @@ def test_a_failure_after_staging_leaves_no_visit_and_no_file(app, client, tokens
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("inspection.visits.services._answer_rows", fail)
+    monkeypatch.setattr("inspection.visits.services.record_creation", fail)
     data = {"visit": json.dumps(factories.api_visit()),
             "photo.overview": (io.BytesIO(factories.jpeg_bytes(64, 64)), "x.jpg")}
     with pytest.raises(RuntimeError):

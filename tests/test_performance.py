@@ -39,7 +39,7 @@ def history(app, org, users):
         plan_visits.append(visit)
     # One more, not released: it must not count anywhere.
     extra = factories.submission(answers={"clerk": "E1-S1", "clean": False, "greet": 9},
-                                 finished_at=start + timedelta(days=5), started_at=start)
+                                 finished_at=start + timedelta(days=5), started_at=start + timedelta(days=5, minutes=-9))
     submit_visit(users["admin"], factories.small_checklist(), extra)
     db.session.commit()
     return plan_visits

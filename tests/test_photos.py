@@ -10,7 +10,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from inspection.photos.processing import PhotoError, process
-from inspection.photos.storage import StagedFiles, media_path
+from inspection.photos.storage import PendingFiles, content_name, media_path
 
 LIMITS = {"max_bytes": 25 * 1024 * 1024, "max_pixels": 50_000_000}
 
@@ -84,17 +84,19 @@ def test_limits_are_configurable():
         process(data, max_bytes=10 * 1024, max_pixels=LIMITS["max_pixels"])
 
 
-def test_staged_files_appear_only_when_published(tmp_path):
-    name = "ab" + "0" * 30 + ".jpg"
-    staged = StagedFiles(tmp_path)
-    staged.stage(name, b"jpeg")
-    assert not media_path(tmp_path, name).exists()
-    staged.publish()
-    assert media_path(tmp_path, name).read_bytes() == b"jpeg"
-    other = StagedFiles(tmp_path)
-    other.stage("cd" + "0" * 30 + ".jpg", b"x")
+def test_pending_files_are_written_whole_under_their_content_name(tmp_path):
+    pending = PendingFiles(tmp_path)
+    name = pending.add_photo(b"jpeg-bytes", b"thumb")
+    assert name == content_name(b"jpeg-bytes") and not media_path(tmp_path, name).exists()
+    pending.write()
+    assert media_path(tmp_path, name).read_bytes() == b"jpeg-bytes"
+    assert media_path(tmp_path, name.replace(".jpg", "-thumb.jpg")).read_bytes() == b"thumb"
+    assert list((tmp_path / "tmp").iterdir()) == []  # nothing half-written is left behind
+    other = PendingFiles(tmp_path)
+    other.add_photo(b"other", b"t")
     other.discard()
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [name]
+    other.write()
+    assert len([p for p in tmp_path.rglob("*.jpg")]) == 2
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "abc.jpg", "", "0" * 32 + ".png"])

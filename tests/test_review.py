@@ -9,18 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from inspection.actions.models import CorrectiveAction
-from inspection.actions.services import ActionError, ActionForbidden, actions_query, add_comment, advance, create_action
+from inspection.actions.services import actions_query, add_comment, advance, create_action
 from inspection.extensions import db
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
-from inspection.review.services import (
-    ReviewError,
-    ReviewForbidden,
-    TransitionRefused,
-    resubmit,
-    review,
-    revision_diff,
-)
+from inspection.problems import BadRequest, Conflict, Forbidden, Invalid
+from inspection.review.services import Correction, resubmit, review, revision_diff
 from inspection.visits.services import submit_visit
 
 from . import factories
@@ -48,7 +42,7 @@ MATRIX = [
 def test_review_transitions(visit, users, status, action, expected):
     visit.status = status
     if expected is None:
-        with pytest.raises(TransitionRefused, match=f"a visit that is {status} cannot be given '{action}'"):
+        with pytest.raises(Conflict, match=f"a visit that is {status} cannot be given '{action}'"):
             review(users["manager"], visit, action, "看一下")
         assert visit.status == status
     else:
@@ -59,22 +53,22 @@ def test_review_transitions(visit, users, status, action, expected):
 
 @pytest.mark.parametrize("role", ["inspector", "shopper"])
 def test_only_managers_and_admins_review(visit, users, role):
-    with pytest.raises(ReviewForbidden):
+    with pytest.raises(Forbidden):
         review(users[role], visit, "release")
 
 
 def test_managers_review_only_their_regions(visit, users):
     west = factories.make_user("manager", regions=("West",))
-    with pytest.raises(ReviewForbidden):
+    with pytest.raises(Forbidden):
         review(west, visit, "release")
 
 
 def test_returning_needs_a_comment_on_the_visit_or_its_items(visit, users):
-    with pytest.raises(ReviewError, match="say what to correct"):
+    with pytest.raises(BadRequest, match="say what to correct"):
         review(users["manager"], visit, "return", "  ", {"clean": " "})
-    with pytest.raises(ReviewError, match="ghost"):
+    with pytest.raises(BadRequest, match="ghost"):
         review(users["manager"], visit, "return", "", {"ghost": "?"})
-    with pytest.raises(ReviewError, match="unknown action"):
+    with pytest.raises(BadRequest, match="unknown action"):
         review(users["manager"], visit, "approve")
     event = review(users["manager"], visit, "return", "", {"clean": "请附照片说明哪里不整洁"})
     assert event.item_comments == {"clean": "请附照片说明哪里不整洁"}
@@ -82,9 +76,10 @@ def test_returning_needs_a_comment_on_the_visit_or_its_items(visit, users):
 
 def test_a_correction_is_a_new_version_with_history_and_diff(visit, users):
     review(users["manager"], visit, "return", "问候计时有误")
-    with pytest.raises(ReviewForbidden):
-        resubmit(users["manager"], visit, {}, {})
-    resubmit(users["inspector"], visit, {"clerk": "E1-S1", "clean": False, "greet": 4}, {"greet": "复核录像后更正"})
+    with pytest.raises(Forbidden):
+        resubmit(users["manager"], visit, Correction({}, {}))
+    resubmit(users["inspector"], visit, Correction({"clerk": "E1-S1", "clean": False, "greet": 4},
+                                                   {"greet": "复核录像后更正"}))
     db.session.commit()
     assert (visit.status, visit.version, visit.score) == ("submitted", 2, 50.0)
     assert [e.action for e in visit.events] == ["submit", "return", "resubmit"]
@@ -95,8 +90,8 @@ def test_a_correction_is_a_new_version_with_history_and_diff(visit, users):
     assert change["item"].id == "greet"
     assert change["answer"] == (7, 4) and change["note"] == ("", "复核录像后更正") and change["earned"] == (0.0, 5.0)
     assert visit.staff_results[0].earned == 5.0
-    with pytest.raises(TransitionRefused):
-        resubmit(users["inspector"], visit, {"clerk": "E1-S1", "clean": True, "greet": 1}, {})
+    with pytest.raises(Conflict):
+        resubmit(users["inspector"], visit, Correction({"clerk": "E1-S1", "clean": True, "greet": 1}, {}))
 
 
 def test_release_opens_actions_for_failed_critical_items(app, visit, users):
@@ -106,9 +101,9 @@ def test_release_opens_actions_for_failed_critical_items(app, visit, users):
     assert action.due_date == date.today() + timedelta(days=app.config["ACTION_DUE_DAYS"])
     manual = create_action(users["manager"], visit, "clean", due=date.today() - timedelta(days=1))
     assert manual.critical is False
-    with pytest.raises(ActionError, match="already has an action"):
+    with pytest.raises(Conflict, match="already has an action"):
         create_action(users["manager"], visit, "clean")
-    with pytest.raises(ActionError, match="did not fail"):
+    with pytest.raises(BadRequest, match="did not fail"):
         create_action(users["manager"], visit, "clerk")
     overdue = db.session.scalars(actions_query(users["manager"], overdue=True)).all()
     assert [a.item_id for a in overdue] == ["clean"]
@@ -117,30 +112,31 @@ def test_release_opens_actions_for_failed_critical_items(app, visit, users):
 
 
 def test_actions_come_from_released_visits_only(visit, users):
-    with pytest.raises(ActionError, match="released visits only"):
+    with pytest.raises(Conflict, match="released visits only"):
         create_action(users["manager"], visit, "clean")
 
 
 def test_closing_needs_a_note_and_a_photo_and_verifying_a_second_person(app, visit, users):
     review(users["manager"], visit, "release")
     action = db.session.scalars(select(CorrectiveAction)).one()
-    with pytest.raises(ActionForbidden):
-        advance(users["inspector"], action, "in_progress")
-    advance(users["manager"], action, "in_progress")
+    with pytest.raises(Forbidden):
+        advance(users["inspector"], action, "start")
+    advance(users["manager"], action, "start")
     add_comment(users["manager"], action, "已安排培训")
     photo = process(factories.jpeg_bytes(640, 480), 10**7, 10**8)
-    with pytest.raises(ActionError, match="a note and a photo"):
-        advance(users["manager"], action, "done", note="已整改")
+    with pytest.raises(Invalid, match="a note and a photo") as missing:
+        advance(users["manager"], action, "close", note="已整改")
+    assert [detail["field"] for detail in missing.value.details] == ["photo"]
     with write_with_files(app.config["MEDIA_DIR"]) as files:
-        advance(users["manager"], action, "done", note="已培训并复查", photo=photo, files=files)
+        advance(users["manager"], action, "close", note="已培训并复查", photo=photo, files=files)
     assert action.closing_photo and action.closed_by_id == users["manager"].id
-    with pytest.raises(ActionError, match="someone other than"):
-        advance(users["manager"], action, "verified")
+    with pytest.raises(Forbidden, match="someone other than"):
+        advance(users["manager"], action, "verify")
     other = factories.make_user("manager", regions=("East",))
-    advance(other, action, "verified")
+    advance(other, action, "verify")
     assert action.status == "verified" and action.verified_by_id == other.id
-    with pytest.raises(ActionError, match="cannot become done"):
-        advance(other, action, "done", note="x", photo=photo)
+    with pytest.raises(Conflict, match="an action that is verified cannot be given 'close'"):
+        advance(other, action, "close", note="x", photo=photo)
     assert [c.text for c in action.comments] == ["已安排培训"]
 
 
@@ -159,7 +155,10 @@ def test_review_api_status_codes(client, visit, users):
     body = {"answers": {"clerk": "E1-S1", "clean": True, "greet": 2}, "notes": {}}
     corrected = client.put(f"/api/v1/visits/{visit.uuid}", json=body)
     assert corrected.status_code == 200 and corrected.get_json()["version"] == 2
-    assert client.put(f"/api/v1/visits/{visit.uuid}", json=body).status_code == 409
+    retry = client.put(f"/api/v1/visits/{visit.uuid}", json=body)  # the answer was lost: sent again
+    assert (retry.status_code, retry.get_json()["version"], retry.get_json()["changed"]) == (200, 2, False)
+    other = {**body, "answers": {**body["answers"], "greet": 3}}
+    assert client.put(f"/api/v1/visits/{visit.uuid}", json=other).status_code == 409
     bad = client.put(f"/api/v1/visits/{visit.uuid}", json={"answers": {"clean": "yes"}})
     assert bad.status_code in (409, 422)
     client.post("/logout")
@@ -192,14 +191,16 @@ def test_actions_pages_list_open_and_close_with_evidence(client, visit, users):
     listing = client.get("/actions").get_data(as_text=True)
     assert "问候" in listing and f"/actions/{action.id}" in listing
     photo = (io.BytesIO(factories.jpeg_bytes(300, 200)), "fixed.jpg")
-    client.post(f"/actions/{action.id}", data={"status": "done", "note": "已复训", "photo": photo},
+    client.post(f"/actions/{action.id}", data={"step": "close", "note": "已复训", "photo": photo},
                 content_type="multipart/form-data")
     assert action.status == "done"
     evidence = client.get(f"/actions/{action.id}/evidence")
     assert evidence.status_code == 200 and evidence.mimetype == "image/jpeg"
     evidence.close()
-    page = client.post(f"/actions/{action.id}", data={"status": "verified"}, follow_redirects=True)
-    assert "someone other than" in page.get_data(as_text=True)
+    # The one who closed it is not offered "verify"; forcing it is refused.
+    page = client.get(f"/actions/{action.id}").get_data(as_text=True)
+    assert 'value="verify"' not in page and 'value="reopen"' in page
+    assert client.post(f"/actions/{action.id}", data={"step": "verify"}).status_code == 403
     client.post("/logout")
     factories.login(client, users["shopper"])
     assert client.get(f"/actions/{action.id}").status_code == 404

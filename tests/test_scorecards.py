@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from inspection.extensions import db
+from inspection.performance.reports import staff_context
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
 from inspection.review.services import review
@@ -143,7 +144,7 @@ def test_staff_scorecard_figures_and_minimum_sample(app, client, users, org):
     _attributed_visits(users, "E1-S1", [True, False], start)  # 10/10 and 5/10
     db.session.commit()
     staff = org.branches["E1"].staff[0]
-    context = services.staff_context(staff, date(2026, 8, 1), date(2026, 9, 30))
+    context = staff_context(staff, date(2026, 8, 1), date(2026, 9, 30))
     report = context["report"]
     assert (report.total.count, report.total.earned, report.total.possible) == (2, 15.0, 20.0)
     assert report.total.score == 75.0 and report.ranked is False

@@ -7,17 +7,15 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from datetime import datetime, timedelta, timezone
+
+from inspection.catalog.models import ChecklistVersion
 from inspection.catalog.services import frozen_checklist
-from inspection.checklists import AnswerError
 from inspection.extensions import db
-from inspection.visits.models import Answer, ChecklistVersion, StaffResult, Visit
-from inspection.visits.services import (
-    SubmissionConflict,
-    SubmissionError,
-    SubmissionForbidden,
-    SubmissionNotFound,
-    submit_visit,
-)
+from inspection.photos.processing import process
+from inspection.problems import Conflict, Forbidden, Invalid, NotFound
+from inspection.visits.models import Answer, StaffResult, Visit
+from inspection.visits.services import submit_visit
 
 from . import factories
 
@@ -56,7 +54,7 @@ def test_the_same_id_with_other_content_is_a_conflict(org, users):
     submit_visit(users["inspector"], factories.small_checklist(), sub)
     db.session.commit()
     changed = factories.submission(uuid=sub.uuid, answers={**sub.answers, "clean": False})
-    with pytest.raises(SubmissionConflict, match=str(sub.uuid)):
+    with pytest.raises(Conflict, match=str(sub.uuid)):
         submit_visit(users["inspector"], factories.small_checklist(), changed)
 
 
@@ -84,37 +82,60 @@ def test_who_may_submit_what_where(org, users, role, kind, branch, allowed):
         submit_visit(users[role], factories.small_checklist(kind), sub)
         assert count(Visit) == 1
     else:
-        with pytest.raises(SubmissionForbidden):
+        with pytest.raises(Forbidden):
             submit_visit(users[role], factories.small_checklist(kind), sub)
 
 
 def test_an_inactive_branch_takes_no_visits(org, users):
     org.branches["E1"].active = False
-    with pytest.raises(SubmissionForbidden):
+    with pytest.raises(Forbidden):
         submit_visit(users["admin"], factories.small_checklist(), factories.submission())
 
 
 @pytest.mark.parametrize(("changes", "error", "message"), [
-    ({"branch_code": "ZZ"}, SubmissionNotFound, "unknown branch 'ZZ'"),
-    ({"answers": {"clerk": "W1-S1", "clean": True, "greet": 2}}, SubmissionError, "some staff members are unknown"),
-    ({"answers": {"clean": "yes", "greet": 2}}, AnswerError, "clean: expected true or false"),
-    ({"notes": {"ghost": "x"}}, SubmissionError, "some notes cannot be stored"),
+    ({"branch_code": "ZZ"}, NotFound, "unknown branch 'ZZ'"),
+    ({"answers": {"clerk": "W1-S1", "clean": True, "greet": 2}}, Invalid, "1 problem"),
+    ({"answers": {"clean": "yes", "greet": -2}}, Invalid, "2 problem"),
+    ({"notes": {"ghost": "x"}}, Invalid, "1 problem"),
 ])
 def test_bad_submissions_store_nothing(org, users, changes, error, message):
     sub = factories.submission(**changes)
-    with pytest.raises(error, match=message) as raised:
+    with pytest.raises(error, match=message):
         submit_visit(users["inspector"], factories.small_checklist(), sub)
-    if error is SubmissionError and raised.value.problems:
-        assert raised.value.problems[0].item in ("clerk", "ghost")
     db.session.rollback()
     assert [count(Visit), count(Answer), count(StaffResult)] == [0, 0, 0]
 
 
-def test_times_must_be_in_order(org, users):
+def _problems(user, sub) -> list[tuple[str, str]]:
+    with pytest.raises(Invalid) as raised:
+        submit_visit(user, factories.small_checklist(), sub)
+    return [(problem.item, problem.code) for problem in raised.value.details]
+
+
+def test_every_problem_of_a_submission_is_reported_at_once(org, users):
+    """Times, answers, notes, photo rules and staff: one refusal names them all, each with its item and code."""
+    photo = process(factories.jpeg_bytes(64, 64), 10**7, 10**8)
+    sub = factories.submission(answers={"clerk": "W1-S1", "clean": "yes", "greet": -1}, notes={"ghost": "x"},
+                               photos=[("greet", photo)])
+    sub.started_at, sub.finished_at = sub.finished_at, sub.started_at
+    assert _problems(users["inspector"], sub) == [
+        ("finished_at", "finished_before_started"), ("clean", "invalid"), ("greet", "invalid"),
+        ("ghost", "unknown_item"), ("greet", "photo_not_allowed"), ("clerk", "unknown_staff")]
+
+
+def test_times_must_be_plausible(org, users):
     sub = factories.submission()
     sub.started_at, sub.finished_at = sub.finished_at, sub.started_at
-    with pytest.raises(SubmissionError, match="finished_at is before started_at"):
-        submit_visit(users["inspector"], factories.small_checklist(), sub)
+    assert ("finished_at", "finished_before_started") in _problems(users["inspector"], sub)
+    now = datetime.now(timezone.utc)
+    ahead = factories.submission(started_at=now + timedelta(days=60), finished_at=now + timedelta(days=60, hours=1))
+    assert _problems(users["inspector"], ahead)[0] == ("finished_at", "in_future")
+    ancient = factories.submission(started_at=datetime(1, 1, 1, tzinfo=timezone.utc))
+    assert ("started_at", "implausible_date") in _problems(users["inspector"], ancient)
+    week = factories.submission(started_at=now - timedelta(days=7), finished_at=now)
+    assert ("finished_at", "visit_too_long") in _problems(users["inspector"], week)
+    naive = factories.submission(finished_at=datetime(2026, 11, 2, 10, 30))
+    assert ("finished_at", "time_zone_missing") in _problems(users["inspector"], naive)
 
 
 def test_editing_a_checklist_never_changes_a_past_score(org, users):

@@ -8,11 +8,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, utcnow
+from ..db import UTCDateTime, enum_type, utcnow
 from ..extensions import db
+from ..lifecycle import ActionStatus
 from ..org.models import Branch, Staff
-
-ACTION_STATUSES = ("open", "in_progress", "done", "verified")
 
 
 class CorrectiveAction(db.Model):
@@ -26,7 +25,7 @@ class CorrectiveAction(db.Model):
     # The owner is a staff member, or the branch itself when staff_id is empty.
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     due_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[ActionStatus] = mapped_column(enum_type(ActionStatus, "status"), default=ActionStatus.OPEN)
     critical: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

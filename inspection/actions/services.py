@@ -5,33 +5,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import access
 from ..auth.models import User
 from ..catalog.services import frozen_checklist
 from ..db import utcnow
 from ..extensions import db
+from ..lifecycle import ACTIONS, UNFINISHED_ACTIONS, ActionStep, VisitStatus
 from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto
-from ..photos.storage import StagedFiles, new_stored_name, thumbnail_name
+from ..photos.storage import PendingFiles
+from ..problems import BadRequest, Conflict, Invalid, NotFound
 from .models import ActionComment, CorrectiveAction
-
-# status: the statuses it may be reached from
-STEPS = {"in_progress": {"open"}, "done": {"open", "in_progress"}, "verified": {"done"}, "open": {"done"}}
-
-
-class ActionError(ValueError):
-    """A corrective action that cannot be created or moved as asked; the message says why."""
-
-
-class ActionForbidden(PermissionError):
-    """The user may not manage this branch's corrective actions."""
-
-
-def _check_manager(actor: User, branch: Branch) -> None:
-    if not access.can_manage(actor, branch):
-        raise ActionForbidden("only a manager of this branch, or an admin, manages its corrective actions")
 
 
 def _owner(visit, item_id: str) -> Staff | None:
@@ -42,20 +29,21 @@ def _owner(visit, item_id: str) -> Staff | None:
 
 def create_action(actor: User, visit, item_id: str, due: date | None = None) -> CorrectiveAction:
     """Open an action for a failed item of a released visit. Flush only."""
-    _check_manager(actor, visit.branch)
-    if visit.status != "released":
-        raise ActionError("actions come from released visits only")
+    if visit.status != VisitStatus.RELEASED:
+        raise Conflict("actions come from released visits only")
+    access.require(actor, "visit.open_action", visit)
     outcome = visit.result["items"].get(item_id)
     if outcome is None or outcome["status"] != "scored" or outcome["earned"] >= outcome["possible"]:
-        raise ActionError(f"item '{item_id}' did not fail in this visit")
+        raise BadRequest(f"item '{item_id}' did not fail in this visit")
     exists = select(CorrectiveAction.id).where(CorrectiveAction.visit_id == visit.id,
                                                CorrectiveAction.item_id == item_id)
     if db.session.scalar(exists) is not None:
-        raise ActionError(f"item '{item_id}' of this visit already has an action")
+        raise Conflict(f"item '{item_id}' of this visit already has an action")
     item = frozen_checklist(visit.checklist_version).item(item_id)
     action = CorrectiveAction(
         visit_id=visit.id, item_id=item_id, title=item.text, branch_id=visit.branch_id,
         staff=_owner(visit, item_id), critical=item.critical, created_by_id=actor.id,
+        status=ACTIONS.rule(None, ActionStep.OPEN).target,
         due_date=due or date.today() + timedelta(days=current_app.config["ACTION_DUE_DAYS"]),
     )
     db.session.add(action)
@@ -70,39 +58,43 @@ def open_for_critical_failures(actor: User, visit) -> list[CorrectiveAction]:
             if item_id not in existing]
 
 
-def advance(actor: User, action: CorrectiveAction, status: str, note: str = "",
-            photo: ProcessedPhoto | None = None, files: StagedFiles | None = None) -> None:
-    """Move an action on; done needs a closing note and photo, verified a second person. Flush only."""
-    _check_manager(actor, action.branch)
-    if status not in STEPS or action.status not in STEPS[status]:
-        raise ActionError(f"an action that is {action.status} cannot become {status}")
-    if status == "done":
+def advance(actor: User, action: CorrectiveAction, step: str, note: str = "",
+            photo: ProcessedPhoto | None = None, files: PendingFiles | None = None) -> None:
+    """Take a step; closing needs a note and a photo, verifying a second person. Flush only."""
+    access.require(actor, f"action.{step}", action)
+    rule = ACTIONS.rule(action.status, step)
+    if step == ActionStep.CLOSE:
         _close(actor, action, note, photo, files)
-    elif status == "verified":
-        if action.closed_by_id == actor.id and actor.role != "admin":
-            raise ActionError("someone other than the person who closed it verifies the action")
+    elif step == ActionStep.VERIFY:
         action.verified_by_id, action.verified_at = actor.id, utcnow()
-    elif status == "open":  # reopened: the evidence did not convince
+    elif step == ActionStep.REOPEN:  # the evidence did not convince
         action.closed_by_id = action.closed_at = None
-    action.status = status
+    claimed = db.session.execute(
+        update(CorrectiveAction).where(CorrectiveAction.id == action.id, CorrectiveAction.status == rule.source)
+        .values(status=rule.target).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict("the action was changed by someone else meanwhile; reload it and try again")
+    set_committed_value(action, "status", rule.target)
     db.session.flush()
 
 
-def _close(actor: User, action: CorrectiveAction, note: str, photo, files) -> None:
-    if not note.strip() or photo is None:
-        raise ActionError("closing an action needs evidence: a note and a photo")
-    stored_name = new_stored_name()
-    files.stage(stored_name, photo.image)
-    files.stage(thumbnail_name(stored_name), photo.thumbnail)
-    action.closing_note, action.closing_photo = note.strip(), stored_name
+def _close(actor: User, action: CorrectiveAction, note: str, photo, files: PendingFiles | None) -> None:
+    problems = []
+    if not note.strip():
+        problems.append({"field": "note", "code": "required", "message": "a closing note is required"})
+    if photo is None:
+        problems.append({"field": "photo", "code": "required", "message": "a closing photo is required"})
+    if problems:
+        raise Invalid("closing an action needs evidence: a note and a photo", problems)
+    action.closing_note, action.closing_photo = note.strip(), files.add_photo(photo.image, photo.thumbnail)
     action.closed_by_id, action.closed_at = actor.id, utcnow()
 
 
 def add_comment(actor: User, action: CorrectiveAction, text: str) -> ActionComment:
     """Add a comment to an action. Flush only."""
-    _check_manager(actor, action.branch)
+    access.require(actor, "action.comment", action)
     if not text.strip():
-        raise ActionError("a comment needs some text")
+        raise BadRequest("a comment needs some text")
     comment = ActionComment(action_id=action.id, author_id=actor.id, text=text.strip())
     db.session.add(comment)
     db.session.flush()
@@ -113,7 +105,7 @@ def actions_query(user: User, branch: Branch | None = None, region: str | None =
                   overdue: bool = False) -> Select:
     """Return the unfinished actions the user may see, most urgent first."""
     query = (select(CorrectiveAction).join(Branch, CorrectiveAction.branch_id == Branch.id)
-             .where(CorrectiveAction.status.in_(("open", "in_progress")), access.reports_filter(user))
+             .where(CorrectiveAction.status.in_(UNFINISHED_ACTIONS), access.reports_filter(user))
              .order_by(CorrectiveAction.due_date, CorrectiveAction.id))
     if branch is not None:
         query = query.where(CorrectiveAction.branch_id == branch.id)
@@ -122,3 +114,11 @@ def actions_query(user: User, branch: Branch | None = None, region: str | None =
     if overdue:
         query = query.where(CorrectiveAction.due_date < date.today())
     return query
+
+
+def visible_action(user: User, action_id: int) -> CorrectiveAction:
+    """Return the action if the user may see it; NotFound otherwise."""
+    action = db.session.get(CorrectiveAction, action_id)
+    if action is None or not access.can(user, "action.view", action):
+        raise NotFound(f"no corrective action {action_id}")
+    return action

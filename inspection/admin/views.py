@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from .. import access
 from ..db import write_transaction
 from ..extensions import db
 from ..org.models import Branch, Staff
@@ -29,7 +30,7 @@ RESOURCES = {
 @bp.before_request
 @login_required
 def require_admin():
-    if current_user.role != "admin":
+    if not access.can(current_user, "admin.manage"):
         abort(403)
 
 

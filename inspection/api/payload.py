@@ -1,4 +1,4 @@
-"""Parse a visit submission (JSON or multipart) into a Submission with processed photos."""
+"""Read visit submissions and corrections (JSON or multipart): check the shape first, decode photos last."""
 
 from __future__ import annotations
 
@@ -11,19 +11,10 @@ from flask import Request, current_app
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from ..checklists import AnswerProblem
-from ..photos.processing import PhotoError, process
-from ..visits.services import Submission
+from ..photos.processing import PhotoError, ProcessedPhoto, process
+from ..problems import BadRequest, Invalid, TooLarge
 
 PHOTO_FIELD = "photo."
-
-
-class PayloadError(ValueError):
-    """A request that cannot be read; `details` says which field and why."""
-
-    def __init__(self, message: str, details: list | None = None, status: int = 400):
-        super().__init__(message)
-        self.details = details or []
-        self.status = status
 
 
 class VisitPayload(BaseModel):
@@ -39,51 +30,52 @@ class VisitPayload(BaseModel):
     notes: dict[str, str] = {}
 
 
-def parse_visit(request: Request) -> tuple[VisitPayload, Submission]:
-    """Read the request body; photos are checked and shrunk here, before any database work."""
+class CorrectionPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any]
+    notes: dict[str, str] = {}
+    started_at: AwareDatetime | None = None
+    finished_at: AwareDatetime | None = None
+    keep_photos: list[str] | None = None
+
+
+def read_body(request: Request) -> tuple[Any, list]:
+    """Return the JSON document and the photo uploads (item id, file), not yet decoded."""
     if request.mimetype == "multipart/form-data":
         raw = request.form.get("visit")
         if raw is None and "visit" in request.files:
             raw = request.files["visit"].read().decode("utf-8", errors="replace")
         if raw is None:
-            raise PayloadError("the multipart body needs a part named 'visit' holding the visit JSON")
-        data = _json(raw)
+            raise BadRequest("the multipart body needs a part named 'visit' holding the visit JSON")
+        try:
+            data = json.loads(raw)
+        except ValueError as error:
+            raise BadRequest(f"the 'visit' part is not valid JSON: {error}") from None
         uploads = [(name[len(PHOTO_FIELD):], file) for name, file in request.files.items(multi=True)
                    if name.startswith(PHOTO_FIELD)]
-    else:
-        data = request.get_json(silent=True)
-        if data is None:
-            raise PayloadError("the body must be JSON (application/json) or multipart/form-data")
-        uploads = []
-    payload = _validate(data)
-    submission = Submission(
-        uuid=payload.id, checklist_id=payload.checklist, branch_code=payload.branch,
-        started_at=payload.started_at, finished_at=payload.finished_at,
-        answers=payload.answers, notes=payload.notes, photos=_photos(uploads),
-    )
-    return payload, submission
+        return data, uploads
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("the body must be JSON (application/json) or multipart/form-data")
+    return data, []
 
 
-def _json(raw: str) -> Any:
+def validated(model: type[BaseModel], data: Any):
+    """Return the document as the model, or BadRequest naming every field at fault."""
     try:
-        return json.loads(raw)
-    except ValueError as error:
-        raise PayloadError(f"the 'visit' part is not valid JSON: {error}") from None
-
-
-def _validate(data: Any) -> VisitPayload:
-    try:
-        return VisitPayload.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         details = [{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"],
                     "code": "invalid_field"} for e in error.errors()]
-        raise PayloadError("the visit is not in the expected shape", details) from None
+        raise BadRequest("the visit is not in the expected shape", details) from None
 
 
-def _photos(uploads: list) -> list:
+def process_photos(uploads: list) -> list[tuple[str, ProcessedPhoto]]:
+    """Check and shrink each upload; Invalid naming every refused photo by its item."""
     config = current_app.config
     if len(uploads) > config["MAX_PHOTOS_PER_VISIT"]:
-        raise PayloadError(f"at most {config['MAX_PHOTOS_PER_VISIT']} photos per visit", status=413)
+        raise TooLarge(f"at most {config['MAX_PHOTOS_PER_VISIT']} photos per visit")
     zone = ZoneInfo(config["TIMEZONE"])
     photos, problems = [], []
     for item_id, upload in uploads:
@@ -91,8 +83,7 @@ def _photos(uploads: list) -> list:
         try:
             photos.append((item_id, process(data, config["MAX_PHOTO_BYTES"], config["MAX_PHOTO_PIXELS"], zone)))
         except PhotoError as error:
-            name = upload.filename or "photo"
-            problems.append(AnswerProblem(item_id, f"{name}: {error}", "photo_refused"))
+            problems.append(AnswerProblem(item_id, f"{upload.filename or 'photo'}: {error}", "photo_refused"))
     if problems:
-        raise PayloadError("some photos were refused", problems, status=422)
+        raise Invalid("some photos were refused", problems)
     return photos

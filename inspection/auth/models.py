@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..db import enum_type
 from ..extensions import db
 from ..org.models import Branch
 
-ROLES = ("admin", "manager", "inspector", "shopper")
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    INSPECTOR = "inspector"
+    SHOPPER = "shopper"
+
+
+ROLES = tuple(role.value for role in Role)
 
 user_branches = Table(
     "user_branches",
@@ -31,7 +42,7 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     password_hash: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)

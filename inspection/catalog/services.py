@@ -1,4 +1,4 @@
-"""The app's checklists: loaded from the checklist folder, reloaded when files change."""
+"""The app's checklists: loaded from the checklist folder, reloaded when files change, frozen as loaded."""
 
 from __future__ import annotations
 
@@ -6,18 +6,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from ..checklists import Checklist, ChecklistError, canonical_json, from_snapshot, load_file
+from ..db import utcnow, write_transaction
 from ..extensions import db
-from ..visits.models import ChecklistVersion
+from ..problems import NotFound
+from .models import ChecklistVersion, insert_missing_versions
 
 _lock = threading.Lock()
-
-
-class ChecklistUnavailable(LookupError):
-    """No checklist (or no such version of it) to score a submission with."""
 
 
 @dataclass
@@ -33,7 +31,21 @@ def checklist_files(folder: Path) -> list[Path]:
 
 
 def get_catalog() -> Catalog:
-    """Return the current checklists; files that fail to load are left out and listed."""
+    """Return the current checklists; a request sees one catalog from start to end."""
+    if has_request_context() and "catalog" in g:
+        return g.catalog
+    catalog = _current()
+    if has_request_context():
+        g.catalog = catalog
+    return catalog
+
+
+def load_catalog_for_request() -> None:
+    """Load (and freeze) changed checklists at the start of a request, before its own transactions."""
+    get_catalog()
+
+
+def _current() -> Catalog:
     folder = Path(current_app.config["CHECKLIST_DIR"])
     files = checklist_files(folder)
     stamp = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
@@ -41,31 +53,51 @@ def get_catalog() -> Catalog:
     if cached is not None and cached.stamp == stamp:
         return cached
     with _lock:
-        catalog = Catalog(stamp=stamp)
-        for path in files:
-            try:
-                checklist = load_file(path)
-            except ChecklistError as error:
-                catalog.problems.extend(error.problems)
-                continue
-            if checklist.id in catalog.checklists:
-                catalog.problems.append(f"{path}:1: checklist id '{checklist.id}' is used twice")
-                continue
-            catalog.checklists[checklist.id] = checklist
-        for problem in catalog.problems:
-            current_app.logger.error("checklist not loaded: %s", problem)
+        catalog = _load(files, stamp)
+        # Frozen as soon as they are offered, so that a draft filled against one is scored with it later.
+        freeze_all(list(catalog.checklists.values()))
         current_app.extensions["inspection_catalog"] = catalog
         return catalog
 
 
+def _load(files: list[Path], stamp: tuple) -> Catalog:
+    catalog = Catalog(stamp=stamp)
+    for path in files:
+        try:
+            checklist = load_file(path)
+        except ChecklistError as error:
+            catalog.problems.extend(error.problems)
+            continue
+        if checklist.id in catalog.checklists:
+            catalog.problems.append(f"{path}:1: checklist id '{checklist.id}' is used twice")
+            continue
+        catalog.checklists[checklist.id] = checklist
+    for problem in catalog.problems:
+        current_app.logger.error("checklist not loaded: %s", problem)
+    return catalog
+
+
+def _version_row(checklist: Checklist) -> dict:
+    return {"version": checklist.version, "checklist_id": checklist.id, "title": checklist.title,
+            "content": canonical_json(checklist), "created_at": utcnow()}
+
+
+def freeze_all(checklists: list[Checklist]) -> None:
+    """Store the frozen copy of each checklist version not stored yet (a write only when one is missing)."""
+    wanted = {checklist.version: checklist for checklist in checklists}
+    stored = set(db.session.scalars(select(ChecklistVersion.version).where(ChecklistVersion.version.in_(wanted))))
+    rows = [_version_row(checklist) for version, checklist in wanted.items() if version not in stored]
+    if rows:
+        with write_transaction():
+            db.session.execute(insert_missing_versions(db.engine.dialect.name, rows))
+
+
 def freeze(checklist: Checklist) -> ChecklistVersion:
-    """Store the checklist's frozen copy once per version and return it; flush only."""
+    """Store the checklist's frozen copy once per version, within the caller's transaction, and return it."""
     frozen = db.session.get(ChecklistVersion, checklist.version)
     if frozen is None:
-        frozen = ChecklistVersion(version=checklist.version, checklist_id=checklist.id,
-                                  title=checklist.title, content=canonical_json(checklist))
-        db.session.add(frozen)
-        db.session.flush()
+        db.session.execute(insert_missing_versions(db.engine.dialect.name, [_version_row(checklist)]))
+        frozen = db.session.get(ChecklistVersion, checklist.version)
     return frozen
 
 
@@ -85,9 +117,9 @@ def checklist_for_submission(checklist_id: str, version: str | None) -> Checklis
     current = get_catalog().checklists.get(checklist_id)
     if version is None or (current is not None and current.version == version):
         if current is None:
-            raise ChecklistUnavailable(f"no checklist '{checklist_id}'")
+            raise NotFound(f"no checklist '{checklist_id}'")
         return current
     frozen = frozen_checklist(version)
     if frozen is None or frozen.id != checklist_id:
-        raise ChecklistUnavailable(f"checklist '{checklist_id}' has no version {version[:12]}")
+        raise NotFound(f"checklist '{checklist_id}' has no version {version[:12]}")
     return frozen

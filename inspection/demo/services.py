@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..auth.services import add_user
-from ..checklists import Checklist, Item, photo_problems, score, visible_items
+from ..checklists import Checklist, Item, photo_problems, visible_items
 from ..extensions import db
 from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto, process
-from ..photos.storage import StagedFiles
+from ..photos.storage import PendingFiles
 from ..review.services import review
 from ..visits.services import Submission, submit_visit
 
@@ -51,7 +51,7 @@ def demo_loaded() -> bool:
     return db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])) is not None
 
 
-def load_demo(checklists: dict[str, Checklist], files: StagedFiles, months: int = 4, seed: int = 2026) -> int:
+def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int = 4, seed: int = 2026) -> int:
     """Create branches, staff, users and visits with photos; return how many visits. Flush only."""
     rng = random.Random(seed)
     pictures = [_picture(colour) for colour in ((214, 226, 240), (240, 226, 200), (220, 238, 220))]
@@ -116,7 +116,7 @@ def _picture(colour: tuple[int, int, int]) -> ProcessedPhoto:
 def _submit(users, checklist, branch, members, quality, finished_at, context) -> None:
     rng, pictures, files = context
     answers = fake_answers(checklist, [member.code for member in members], quality, rng)
-    needed = photo_problems(checklist, answers, score(checklist, answers), {})
+    needed = photo_problems(checklist, answers, {})
     notes = {}
     failed = [item.id for _, item in checklist.items() if answers.get(item.id) is False]
     if failed:

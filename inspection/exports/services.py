@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import access
 from ..auth.models import User
 from ..extensions import db
 from ..org.models import Branch
 from ..performance.reports import period_bounds
-from ..visits.models import Answer, Visit
+from ..visits.models import Visit
 
 BATCH = 500
 VISIT_COLUMNS = ["visit", "finished_at", "branch", "branch_name", "region", "checklist", "version", "status",
@@ -24,7 +25,8 @@ ANSWER_COLUMNS = ["visit", "finished_at", "branch", "checklist", "item", "answer
 def _visits_query(user: User, start: date, end: date, filters: dict):
     low, high = period_bounds(start, end)
     query = (select(Visit, Branch).join(Branch, Visit.branch_id == Branch.id)
-             .where(access.visit_filter(user), Visit.finished_at.between(low, high)).order_by(Visit.finished_at))
+             .where(access.visit_filter(user, Visit), Visit.finished_at.between(low, high))
+             .order_by(Visit.finished_at, Visit.id))
     if filters.get("branch"):
         query = query.where(Branch.code == filters["branch"])
     if filters.get("region"):
@@ -50,10 +52,11 @@ def visit_rows(user: User, start: date, end: date, filters: dict) -> Iterator[li
 def answer_rows(user: User, start: date, end: date, filters: dict) -> Iterator[list]:
     """Yield the header, then one row per answer (long form) with the points it earned."""
     yield ANSWER_COLUMNS
-    for visit, branch in db.session.execute(_visits_query(user, start, end, filters)):
+    # One query for the answers of each batch of visits, not one per visit.
+    query = _visits_query(user, start, end, filters).options(selectinload(Visit.answers))
+    for visit, branch in db.session.execute(query):
         items = visit.result["items"]
-        answers = db.session.scalars(select(Answer).where(Answer.visit_id == visit.id).order_by(Answer.item_id))
-        for answer in answers:
+        for answer in sorted(visit.answers, key=lambda answer: answer.item_id):
             outcome = items.get(answer.item_id, {})
             value = answer.value if isinstance(answer.value, (str, int, float)) else json.dumps(
                 answer.value, ensure_ascii=False)

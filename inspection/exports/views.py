@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, request, send_file, stream_with_co
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 
-from ..performance.views import period
+from ..web.requests import period
 from .services import answer_rows, visit_rows
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")

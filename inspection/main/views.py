@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import access
 from ..catalog.services import get_catalog
@@ -18,14 +19,14 @@ RECENT_VISITS = 20
 @login_required
 def index():
     catalog = get_catalog()
-    kinds = access.SUBMIT_KINDS[current_user.role]
-    checklists = [checklist for checklist in catalog.checklists.values() if checklist.kind in kinds]
+    checklists = [c for c in catalog.checklists.values() if access.can(current_user, "checklist.fill", c)]
     branches = db.session.scalars(access.scoped_branches(current_user)).all()
     visits = db.session.scalars(
-        select(Visit).where(access.visit_filter(current_user))
+        select(Visit).where(access.visit_filter(current_user, Visit))
+        .options(selectinload(Visit.branch), selectinload(Visit.snapshot))
         .order_by(Visit.finished_at.desc()).limit(RECENT_VISITS)
     ).all()
-    problems = catalog.problems if current_user.role == "admin" else []
+    problems = catalog.problems if access.can(current_user, "catalog.problems") else []
     return render_template("main/index.html", checklists=checklists, branches=branches,
                            visits=visits, problems=problems)
 

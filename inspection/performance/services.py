@@ -12,9 +12,10 @@ from .. import access
 from ..auth.models import User
 from ..checklists import DIMENSIONS
 from ..extensions import db
+from ..lifecycle import COUNTED_VISITS
 from ..org.models import Branch, Staff
 from ..visits.models import StaffResult, Visit, VisitDimension
-from .reports import COUNTED_STATUSES, month_of, period_bounds
+from .reports import month_of, period_bounds
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Row:
 
 def _counted(user: User, start: date, end: date, branch: Branch | None, region: str | None) -> list:
     low, high = period_bounds(start, end)
-    conditions = [Visit.status.in_(COUNTED_STATUSES), Visit.finished_at.between(low, high),
+    conditions = [Visit.status.in_(COUNTED_VISITS), Visit.finished_at.between(low, high),
                   access.reports_filter(user)]
     if branch is not None:
         conditions.append(Branch.id == branch.id)

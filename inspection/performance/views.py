@@ -1,65 +1,33 @@
-"""Performance pages for managers: branches and regions, leaderboards, staff, SERVQUAL."""
+"""Performance pages for those who read reports: branches and regions, leaderboards, staff, SERVQUAL."""
 
 from __future__ import annotations
-
-from datetime import date, timedelta
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import access, charts
-from ..extensions import db
-from ..org.models import Branch, Staff
-from ..scorecards.services import dimension_labels, staff_context
+from ..labels import dimension_labels
+from ..web.requests import period
 from . import services
+from .lookups import reportable_branch, reportable_staff, scoped_regions
+from .reports import staff_context
 
 bp = Blueprint("performance", __name__, url_prefix="/performance")
-DEFAULT_DAYS = 90
-
-
-def period() -> tuple[date, date]:
-    """Read ?from=YYYY-MM-DD&to=YYYY-MM-DD; the default is the last 90 days."""
-    try:
-        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else date.today()
-        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else end - timedelta(DEFAULT_DAYS)
-    except ValueError:
-        abort(400, "dates are written YYYY-MM-DD")
-    if start > end:
-        abort(400, "the period starts after it ends")
-    return start, end
 
 
 @bp.before_request
 @login_required
-def managers_only():
-    if current_user.role == "shopper":
+def readers_only():
+    if not access.can(current_user, "reports.view"):
         abort(403)
-
-
-def reportable_staff_or_404(code: str) -> Staff:
-    """Return the staff member if the caller may read their performance; otherwise 404."""
-    member = db.session.scalar(select(Staff).where(Staff.code == code))
-    if member is None or not access.can_view_reports(current_user, member.branch):
-        abort(404, f"no staff member {code}")
-    return member
-
-
-def reportable_branch_or_404(code: str) -> Branch:
-    """Return the branch if the caller may read its performance; otherwise 404."""
-    branch = db.session.scalar(select(Branch).where(Branch.code == code))
-    if branch is None or not access.can_view_reports(current_user, branch):
-        abort(404, f"no branch {code}")
-    return branch
 
 
 def _filters() -> dict:
     start, end = period()
-    branch = reportable_branch_or_404(request.args["branch"]) if request.args.get("branch") else None
-    regions = sorted({b.region for b in db.session.scalars(access.scoped_branches(current_user))})
+    branch = reportable_branch(current_user, request.args["branch"]) if request.args.get("branch") else None
     return {"start": start, "end": end, "branch": branch, "region": request.args.get("region") or None,
-            "regions": regions}
+            "regions": scoped_regions(current_user)}
 
 
 @bp.get("/")
@@ -81,7 +49,7 @@ def leaderboard():
 
 @bp.get("/staff/<code>")
 def staff(code: str):
-    member = reportable_staff_or_404(code)
+    member = reportable_staff(current_user, code)
     start, end = period()
     return render_template("performance/staff.html", start=start, end=end, **staff_context(member, start, end))
 

@@ -61,13 +61,26 @@ def process(data: bytes, max_bytes: int, max_pixels: int, local_zone: tzinfo = t
         image.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.BOX)
     except (OSError, ValueError, SyntaxError) as error:
         raise PhotoError(f"the image is damaged or truncated ({error})") from None
-    shrunk = _jpeg(image)
-    thumb = image.copy()
-    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BILINEAR)
     return ProcessedPhoto(
-        image=shrunk, thumbnail=_jpeg(thumb), sha256=hashlib.sha256(data).hexdigest(),
+        image=_jpeg(image), thumbnail=_jpeg(_thumbnail(image)), sha256=hashlib.sha256(data).hexdigest(),
         size=len(data), width=image.width, height=image.height, taken_at=taken_at, gps=gps,
     )
+
+
+def _thumbnail(image: Image.Image) -> Image.Image:
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BILINEAR)
+    return thumb
+
+
+def make_thumbnail(jpeg: bytes) -> bytes:
+    """Return the thumbnail of one of our stored JPEGs, to rebuild one that was lost."""
+    try:
+        with Image.open(io.BytesIO(jpeg), formats=("JPEG",)) as image:
+            image.load()
+            return _jpeg(_thumbnail(image.convert("RGB")))
+    except (OSError, ValueError, SyntaxError) as error:
+        raise PhotoError(f"the stored photo cannot be read ({error})") from None
 
 
 def _target_size(size: tuple[int, int]) -> tuple[int, int]:

@@ -1,7 +1,12 @@
-"""Photo files: staged under temporary names, published only after the database commits."""
+"""Photo files named by their content, written in full before the database commits.
+
+A crash can then leave at worst a file that no row names yet, never a row without its file; such
+files are collected by `flask media check --repair` once they are older than a grace period.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -14,9 +19,9 @@ TMP_DIR = "tmp"
 STORED_NAME = re.compile(r"[0-9a-f]{32}(-thumb)?\.jpg")
 
 
-def new_stored_name() -> str:
-    """Return an unguessable file name for a photo."""
-    return secrets.token_hex(16) + ".jpg"
+def content_name(data: bytes) -> str:
+    """Return the stored name of a photo: a digest of its bytes, so a retry writes the same file."""
+    return hashlib.sha256(data).hexdigest()[:32] + ".jpg"
 
 
 def thumbnail_name(stored_name: str) -> str:
@@ -31,43 +36,60 @@ def media_path(media_dir: str | Path, name: str) -> Path:
     return Path(media_dir) / name[:2] / name
 
 
-class StagedFiles:
-    """Files written under temporary names, to be moved into place or discarded together."""
+def existing_media_path(media_dir: str | Path, name: str) -> Path | None:
+    """Return the file of a stored name if it is there, else None (the caller answers 404)."""
+    path = media_path(media_dir, name)
+    return path if path.is_file() else None
+
+
+def write_file(media_dir: str | Path, name: str, data: bytes) -> None:
+    """Write a stored file whole and durable: temporary file, fsync, then rename over the final name.
+
+    Rewriting an existing file also refreshes its time, so the collector never takes a file that a
+    transaction about to commit has just named.
+    """
+    final = media_path(media_dir, name)
+    tmp_dir = Path(media_dir) / TMP_DIR
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    temporary = tmp_dir / f"{name}.{secrets.token_hex(4)}.partial"
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(temporary, final)
+
+
+class PendingFiles:
+    """Files a transaction will name, written to their final names just before it commits."""
 
     def __init__(self, media_dir: str | Path):
         self.media_dir = Path(media_dir)
-        self.pending: list[tuple[Path, Path]] = []
+        self.files: dict[str, bytes] = {}
 
-    def stage(self, name: str, data: bytes) -> None:
-        """Write data under a temporary name; it becomes `name` on publish."""
-        tmp_dir = self.media_dir / TMP_DIR
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        temporary = tmp_dir / f"{name}.{secrets.token_hex(4)}.partial"
-        temporary.write_bytes(data)
-        self.pending.append((temporary, media_path(self.media_dir, name)))
+    def add(self, name: str, data: bytes) -> None:
+        media_path(self.media_dir, name)  # refuse a bad name now, not at commit time
+        self.files[name] = data
 
-    def publish(self) -> None:
-        """Move every staged file to its final name."""
-        for temporary, final in self.pending:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temporary, final)
-        self.pending.clear()
+    def add_photo(self, image: bytes, thumbnail: bytes) -> str:
+        """Add a photo and its thumbnail; return the photo's stored name."""
+        name = content_name(image)
+        self.add(name, image)
+        self.add(thumbnail_name(name), thumbnail)
+        return name
 
     def discard(self) -> None:
-        """Delete every staged file."""
-        for temporary, _ in self.pending:
-            temporary.unlink(missing_ok=True)
-        self.pending.clear()
+        self.files.clear()
+
+    def write(self) -> None:
+        for name, data in self.files.items():
+            write_file(self.media_dir, name, data)
 
 
 @contextmanager
 def write_with_files(media_dir: str | Path):
-    """Run one write transaction whose staged files appear only if it commits."""
-    staged = StagedFiles(media_dir)
-    try:
-        with write_transaction():
-            yield staged
-    except BaseException:
-        staged.discard()
-        raise
-    staged.publish()
+    """Run one write transaction; the files it added are on disk before it commits."""
+    pending = PendingFiles(media_dir)
+    with write_transaction():
+        yield pending
+        pending.write()

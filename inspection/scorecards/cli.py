@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..org.models import Branch, Staff
+from ..performance.reports import staff_context
 from ..visits.models import Visit
 from .render import render_pdf
-from .services import branch_context, staff_context, visit_pdf
+from .services import branch_context, visit_pdf
 
 scorecard_cli = AppGroup("scorecard", help="Print scorecards as PDF.")
 OUTPUT = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))

@@ -8,11 +8,11 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ..photos.storage import media_path
+from ..photos.storage import media_path, thumbnail_name
 
 # A host in the reserved .invalid domain: these URLs can never reach a network, and the
 # fetcher below answers them from disk; every other URL is refused.
@@ -29,6 +29,7 @@ class ScorecardFetcher(URLFetcher):
         super().__init__(allowed_protocols=("http",), allow_redirects=False)
         self.static_dir, self.media_dir, self.allowed_media = static_dir, media_dir, allowed_media
         self.refused: list[str] = []
+        self.missing: list[str] = []
 
     def fetch(self, url, headers=None):
         path = self._local_path(url)
@@ -36,7 +37,12 @@ class ScorecardFetcher(URLFetcher):
             self.refused.append(url)
             raise ValueError(f"scorecards fetch only their own files, not {url[:100]}")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self.missing.append(url)
+            raise ValueError(f"{path.name} is missing from the media folder") from None
+        return URLFetcherResponse(url, data, {"Content-Type": mime})
 
     def _local_path(self, url: str) -> Path | None:
         parts = urlsplit(url)
@@ -54,6 +60,17 @@ class ScorecardFetcher(URLFetcher):
 def internal_url(kind: str, name: str) -> str:
     """Return the address a PDF uses for one of our files (kind: static or media)."""
     return f"{INTERNAL}/{kind}/{name}"
+
+
+def scorecard_static(name: str, pdf: bool) -> str:
+    """Return a static file's address for the browser, or for WeasyPrint's restricted fetcher."""
+    return internal_url("static", name) if pdf else url_for("static", filename=name)
+
+
+def scorecard_photo(photo, pdf: bool) -> str:
+    """Return a photo thumbnail's address for the browser, or for WeasyPrint's restricted fetcher."""
+    name = thumbnail_name(photo.stored_name)
+    return internal_url("media", name) if pdf else url_for("visits.photo", name=name)
 
 
 def template_version() -> str:
@@ -78,4 +95,6 @@ def render_pdf(template: str, allowed_media: set[str], **context) -> bytes:
     pdf = HTML(string=html, base_url=INTERNAL + "/", url_fetcher=fetcher).write_pdf()
     for url in fetcher.refused:
         logger.warning("scorecard refused to fetch %s", url[:200])
+    for url in fetcher.missing:
+        logger.error("scorecard printed without a missing photo file: %s (run `flask media check`)", url[:200])
     return pdf

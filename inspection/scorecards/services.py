@@ -16,22 +16,14 @@ from ..actions.models import CorrectiveAction
 from ..auth.models import User
 from ..checklists import DIMENSIONS
 from ..extensions import db
-from ..org.models import Branch, Staff
+from ..labels import dimension_labels
+from ..lifecycle import UNFINISHED_ACTIONS
+from ..org.models import Branch
 from ..performance import reports
 from ..photos.storage import thumbnail_name
 from ..visits.models import Visit
 from ..visits.services import visit_details
 from .render import render_pdf, template_version
-
-DIMENSION_LABELS = {
-    "reliability": _l("Reliability"), "responsiveness": _l("Responsiveness"), "assurance": _l("Assurance"),
-    "empathy": _l("Empathy"), "tangibles": _l("Tangibles"),
-}
-
-
-def dimension_labels() -> dict[str, str]:
-    """Return the SERVQUAL dimension names in the current language."""
-    return {name: str(label) for name, label in DIMENSION_LABELS.items()}
 
 
 def visit_context(visit: Visit) -> dict:
@@ -82,15 +74,6 @@ def visit_pdf(visit: Visit) -> bytes:
     return pdf
 
 
-def staff_context(staff: Staff, start: date, end: date) -> dict:
-    """Return everything the staff scorecard shows for a period."""
-    report = reports.staff_report(staff, start, end)
-    trend = reports.monthly(report.months, lambda tally: tally.score)
-    rows = reports.dimension_rows(report.dimensions, dimension_labels())
-    return {"report": report, "trend_chart": charts.trend_chart(trend, str(_l("Score by month"))),
-            "dimension_chart": charts.bar_chart(rows, str(_l("Dimensions"))) if rows else None}
-
-
 def branch_context(branch: Branch, start: date, end: date) -> dict:
     """Return everything the branch scorecard shows for a period."""
     report = reports.branch_report(branch, start, end)
@@ -98,7 +81,7 @@ def branch_context(branch: Branch, start: date, end: date) -> dict:
     ranked, unranked = report.ranking()
     actions = db.session.scalars(
         select(CorrectiveAction).where(CorrectiveAction.branch_id == branch.id,
-                                       CorrectiveAction.status.in_(("open", "in_progress")))
+                                       CorrectiveAction.status.in_(UNFINISHED_ACTIONS))
         .order_by(CorrectiveAction.due_date)).all()
     return {"report": report, "ranked": ranked, "unranked": unranked, "actions": actions, "today": date.today(),
             "sections": reports.grouped_by_checklist(report.sections),

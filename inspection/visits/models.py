@@ -1,4 +1,4 @@
-"""Visits: one scored submission of a checklist, with its answers, photos and staff results."""
+"""Visits: one scored submission of a checklist, with its answers, photos, staff results and trail."""
 
 from __future__ import annotations
 
@@ -8,24 +8,56 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, utcnow
+from ..auth.models import User
+from ..catalog.models import ChecklistVersion
+from ..db import UTCDateTime, enum_type, utcnow
 from ..extensions import db
+from ..lifecycle import VisitAction, VisitStatus
 from ..org.models import Branch, Staff
-from ..review.models import VisitEvent, VisitRevision
-
-STATUSES = ("submitted", "in_review", "returned", "released")
 
 
-class ChecklistVersion(db.Model):
-    """A frozen copy of a checklist, shared by every visit scored with it."""
+class VisitEvent(db.Model):
+    """One step of the lifecycle: submit, start, release, return or resubmit."""
 
-    __tablename__ = "checklist_versions"
+    __tablename__ = "visit_events"
 
-    version: Mapped[str] = mapped_column(String(64), primary_key=True)
-    checklist_id: Mapped[str] = mapped_column(String(100), index=True)
-    title: Mapped[str] = mapped_column(String(300))
-    content: Mapped[str] = mapped_column(Text)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[VisitAction] = mapped_column(enum_type(VisitAction, "visit_action"))
+    from_status: Mapped[VisitStatus | None] = mapped_column(enum_type(VisitStatus, "from_status"))
+    to_status: Mapped[VisitStatus] = mapped_column(enum_type(VisitStatus, "to_status"))
+    version: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    item_comments: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User] = relationship()
+
+
+class VisitRevision(db.Model):
+    """The content of one version of a visit: times, answers, notes, photos and result."""
+
+    __tablename__ = "visit_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answers: Mapped[dict] = mapped_column(JSON)
+    notes: Mapped[dict] = mapped_column(JSON)
+    # [{"item", "name", "sha256"}]: the photo files of this version, kept while any version names them.
+    photos: Mapped[list] = mapped_column(JSON, default=list)
+    result: Mapped[dict] = mapped_column(JSON)
+    # Fingerprint of what the client sent for this version, so that a retry is told from a conflict.
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("visit_id", "version"),)
 
 
 class Visit(db.Model):
@@ -40,7 +72,7 @@ class Visit(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    status: Mapped[VisitStatus] = mapped_column(enum_type(VisitStatus, "status"), default=VisitStatus.SUBMITTED)
     # Bumped by every change to the visit's content; printed scorecards are cached by it.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     score: Mapped[float | None]
@@ -56,7 +88,13 @@ class Visit(db.Model):
     branch: Mapped[Branch] = relationship()
     snapshot: Mapped[ChecklistVersion] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="visit", cascade="all, delete-orphan")
-    photos: Mapped[list[Photo]] = relationship(back_populates="visit", cascade="all, delete-orphan")
+    # Every photo ever attached, and (read-only) those of the current version; a correction that drops
+    # a photo marks it replaced, so that earlier versions stay traceable.
+    all_photos: Mapped[list[Photo]] = relationship(back_populates="visit", cascade="all, delete-orphan",
+                                                   order_by="Photo.id")
+    photos: Mapped[list[Photo]] = relationship(
+        primaryjoin="and_(Visit.id == Photo.visit_id, Photo.replaced_in.is_(None))", order_by="Photo.id",
+        viewonly=True)
     staff_results: Mapped[list[StaffResult]] = relationship(
         back_populates="visit", cascade="all, delete-orphan"
     )
@@ -106,7 +144,8 @@ class Photo(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[str] = mapped_column(String(100))
-    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Named by content, so a file may serve several rows; written before the commit, collected when unused.
+    stored_name: Mapped[str] = mapped_column(String(100), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     width: Mapped[int]
@@ -114,8 +153,10 @@ class Photo(db.Model):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # The version of the visit that dropped this photo; None while it belongs to the current version.
+    replaced_in: Mapped[int | None]
 
-    visit: Mapped[Visit] = relationship(back_populates="photos")
+    visit: Mapped[Visit] = relationship(back_populates="all_photos")
 
 
 class StaffResult(db.Model):

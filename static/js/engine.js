@@ -50,16 +50,16 @@ const CHECKS = {
 export function checkAnswers(checklist, answers) {
   const problems = [];
   const known = new Set([...allItems(checklist)].map(([, item]) => item.id));
-  for (const id of Object.keys(answers)) if (!known.has(id)) problems.push({ item: id, message: "unknown item" });
+  for (const id of Object.keys(answers)) if (!known.has(id)) problems.push({ item: id, code: "unknown_item", message: "unknown item" });
   const visible = visibleItems(checklist, answers);
   for (const [, item] of allItems(checklist)) {
     const value = answers[item.id];
     if (value == null) {
-      if (isRequired(item) && visible.has(item.id)) problems.push({ item: item.id, message: "required" });
+      if (isRequired(item) && visible.has(item.id)) problems.push({ item: item.id, code: "required", message: "required" });
     } else if (value === "na") {
-      if (!item.na) problems.push({ item: item.id, message: "not applicable is not allowed" });
+      if (!item.na) problems.push({ item: item.id, code: "na_not_allowed", message: "not applicable is not allowed" });
     } else if (!CHECKS[item.type](item, value)) {
-      problems.push({ item: item.id, message: "invalid answer" });
+      problems.push({ item: item.id, code: "invalid", message: "invalid answer" });
     }
   }
   return problems;
@@ -84,6 +84,42 @@ function scoreItem(item, value, sectionId) {
   const earned = item.type === "deduction"
     ? Math.max(0, item.points - item.deduct * value) : fraction(item, value) * item.points;
   return { section: sectionId, status: "scored", earned, possible: item.points };
+}
+
+function photoRule(item) {
+  return item.photo ?? (item.type === "photo" ? "optional" : "never");
+}
+
+// Tell whether a shown item's answer counts: given, applicable and valid (a photo item always counts).
+function photoCounted(item, value) {
+  if (item.type === "photo") return true;
+  // An invalid answer is reported by checkAnswers; judging it against its standard would guess.
+  return value != null && value !== "na" && CHECKS[item.type](item, value);
+}
+
+// Return [{item, code, message}] for every breach of the photo rules, given each item's photo count.
+// Needs no score, so that bad or missing answers elsewhere still let every photo problem show.
+export function photoProblems(checklist, answers, counts) {
+  const known = new Set([...allItems(checklist)].map(([, item]) => item.id));
+  const problems = Object.keys(counts).filter((id) => !known.has(id))
+    .map((id) => ({ item: id, code: "unknown_item", message: "photos for an item this checklist does not have" }));
+  const visible = visibleItems(checklist, answers);
+  const add = (item, code, message) => problems.push({ item: item.id, code, message });
+  for (const [section, item] of allItems(checklist)) {
+    // Own keys only: an item may be called "constructor".
+    const count = Object.hasOwn(counts, item.id) ? counts[item.id] : 0;
+    const rule = photoRule(item), value = answers[item.id];
+    if (rule === "never" && count) add(item, "photo_not_allowed", "this item takes no photos");
+    else if (count || !visible.has(item.id) || !photoCounted(item, value)) continue;
+    else if (rule === "required") add(item, "photo_required", "a photo is required");
+    else if (rule === "on_fail") {
+      const r = scoreItem(item, value, section.id);
+      if (r.status === "scored" && r.earned < r.possible) {
+        add(item, "photo_required_on_fail", "a photo is required when the standard is not met");
+      }
+    }
+  }
+  return problems;
 }
 
 const tally = () => ({ earned: 0, possible: 0 });

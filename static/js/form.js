@@ -1,9 +1,12 @@
 // The scoring form: widgets to answers, show_if, live score, stopwatch, photos, drafts, submission.
 import { checkAnswers, score } from "./engine.js";
+import { localProblems, showErrors, showMessage } from "./feedback.js";
 import { deletePhotos, loadPhotos, putPhoto, removePhoto, shrinkPhoto } from "./photos.js";
 
 const form = document.getElementById("visit-form");
 const checklist = JSON.parse(document.getElementById("checklist-data").textContent);
+const prefillBox = document.getElementById("prefill-data");
+const prefill = prefillBox ? JSON.parse(prefillBox.textContent) : null;
 const version = form.dataset.version;
 const correctUrl = form.dataset.correctUrl;
 const draftKey = correctUrl ? `inspection-correction:${form.dataset.visit}`
@@ -13,8 +16,9 @@ for (const section of checklist.sections) for (const item of section.items) item
 // The live score shows progress, so an unanswered required item must not block it.
 const liveChecklist = { ...checklist, sections: checklist.sections.map((s) => ({
   ...s, items: s.items.map((i) => ({ ...i, required: false })) })) };
-const photos = new Map(); // photo id -> {id, item, blob, name}
-let draft = { uuid: crypto.randomUUID(), version, startedAt: new Date().toISOString(), fields: {} };
+const problemTexts = JSON.parse(document.getElementById("problem-texts").textContent);
+const photos = new Map(); // new photo id -> {id, item, blob, name}
+let draft = { uuid: crypto.randomUUID(), version, startedAt: new Date().toISOString(), fields: {}, removed: [] };
 
 const field = (name) => form.elements.namedItem(name);
 const itemBox = (id) => document.getElementById(`item-${id}`);
@@ -37,8 +41,7 @@ function readValue(item) {
   }
   const input = field(`answer.${item.id}`);
   if (!input || input.value.trim() === "") return undefined;
-  if (["number", "timer"].includes(item.type)) return Number(input.value);
-  if (item.type === "deduction") return Number(input.value);
+  if (["number", "timer", "deduction"].includes(item.type)) return Number(input.value);
   return input.value;
 }
 
@@ -117,22 +120,25 @@ function applyAnswers({ answers, notes }) {
 }
 
 async function restoreDraft() {
-  const prefill = document.getElementById("prefill-data");
   const saved = JSON.parse(localStorage.getItem(draftKey) || "null")
-    || (prefill && { ...draft, fields: applyAnswers(JSON.parse(prefill.textContent)) });
-  if (!saved) return;
-  draft = saved;
-  for (const [name, value] of Object.entries(saved.fields)) {
-    const target = form.querySelector(`[name="${CSS.escape(name)}"][value="${CSS.escape(String(value))}"]`)
-      || field(name);
-    if (!target) continue;
-    if (target.type === "radio") target.checked = true;
-    else if (target.type === "checkbox") target.checked = value === true;
-    else target.value = value;
-    if (name.startsWith("note.") && value) target.hidden = false;
+    || (prefill && { ...draft, fields: applyAnswers(prefill) });
+  if (saved) {
+    draft = { removed: [], ...saved };
+    for (const [name, value] of Object.entries(saved.fields)) {
+      const target = form.querySelector(`[name="${CSS.escape(name)}"][value="${CSS.escape(String(value))}"]`)
+        || field(name);
+      if (!target) continue;
+      if (target.type === "radio") target.checked = true;
+      else if (target.type === "checkbox") target.checked = value === true;
+      else target.value = value;
+      if (name.startsWith("note.") && value) target.hidden = false;
+    }
+    document.getElementById("draft-status").hidden = !localStorage.getItem(draftKey);
   }
-  document.getElementById("draft-status").hidden = !localStorage.getItem(draftKey);
   refresh();
+  for (const photo of (prefill && prefill.photos) || []) {
+    if (!draft.removed.includes(photo.name)) showPhoto(photo.item, photo.thumbnail, photo.name, () => keepOut(photo));
+  }
   for (const photo of await loadPhotos(draftKey)) addPhoto(photo);
 }
 
@@ -157,26 +163,33 @@ function startStopwatch(box) {
   }, 100));
 }
 
-function addPhoto(photo) {
-  photos.set(photo.id, photo);
-  const list = form.querySelector(`[data-photos="${photo.item}"]`);
+function showPhoto(item, src, alt, onRemove) {
   const figure = document.createElement("figure");
   figure.className = "photo-thumb";
-  figure.dataset.photoId = photo.id;
   const img = document.createElement("img");
-  img.src = URL.createObjectURL(photo.blob);
-  img.alt = photo.name;
+  img.src = src;
+  img.alt = alt;
   const remove = document.createElement("button");
   remove.type = "button";
   remove.className = "photo-remove";
   remove.textContent = "×";
-  remove.addEventListener("click", async () => {
+  remove.addEventListener("click", () => { figure.remove(); onRemove(); });
+  figure.append(img, remove);
+  form.querySelector(`[data-photos="${item}"]`).append(figure);
+}
+
+function addPhoto(photo) {
+  photos.set(photo.id, photo);
+  showPhoto(photo.item, URL.createObjectURL(photo.blob), photo.name, async () => {
     photos.delete(photo.id);
-    figure.remove();
     await removePhoto(photo.id);
   });
-  figure.append(img, remove);
-  list.append(figure);
+}
+
+// A photo of the returned visit that the submitter takes out of the corrected version.
+function keepOut(photo) {
+  draft.removed = [...draft.removed, photo.name];
+  saveDraft();
 }
 
 async function onPhotos(input) {
@@ -215,32 +228,20 @@ form.addEventListener("input", () => { refresh(); saveDraft(); });
 // -- submission -------------------------------------------------------------------------------
 
 function visitTimes() {
-  if (form.dataset.kind !== "mystery_shop" || correctUrl) return [draft.startedAt, new Date().toISOString()];
+  if (!field("visit-date")) return [draft.startedAt, new Date().toISOString()];
   const date = field("visit-date").value;
   const toIso = (time) => (date && time ? new Date(`${date}T${time}`).toISOString() : null);
   return [toIso(field("time-in").value), toIso(field("time-out").value)];
 }
 
-function showErrors(body) {
-  for (const box of form.querySelectorAll(".item-error")) { box.hidden = true; box.textContent = ""; }
-  let first = null;
-  for (const detail of body.details || []) {
-    const box = detail.item && itemBox(detail.item);
-    if (!box) continue;
-    const slot = box.querySelector(".item-error");
-    slot.textContent = [slot.textContent, detail.text || detail.message].filter(Boolean).join("; ");
-    slot.hidden = false;
-    first ||= box;
-  }
-  message(body.error || "", "error");
-  if (first) first.scrollIntoView({ block: "center" });
+function keptPhotos() {
+  return ((prefill && prefill.photos) || []).filter((photo) => !draft.removed.includes(photo.name));
 }
 
-function message(text, kind) {
-  const box = document.getElementById("form-message");
-  box.textContent = text;
-  box.className = `form-message ${kind}`;
-  box.hidden = !text;
+function photoCounts() {
+  const counts = {};
+  for (const photo of [...keptPhotos(), ...photos.values()]) counts[photo.item] = (counts[photo.item] || 0) + 1;
+  return counts;
 }
 
 function send(body) {
@@ -249,7 +250,6 @@ function send(body) {
     const xhr = new XMLHttpRequest();
     xhr.open(correctUrl ? "PUT" : "POST", correctUrl || form.dataset.submitUrl);
     xhr.setRequestHeader("X-CSRFToken", form.dataset.csrf);
-    if (correctUrl) xhr.setRequestHeader("Content-Type", "application/json");
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) { progress.hidden = false; progress.value = (100 * e.loaded) / e.total; }
     });
@@ -259,32 +259,41 @@ function send(body) {
   });
 }
 
+function requestBody(startedAt, finishedAt, answers) {
+  const content = { started_at: startedAt, finished_at: finishedAt, answers, notes: readNotes() };
+  const visit = correctUrl ? { ...content, keep_photos: keptPhotos().map((photo) => photo.name) }
+    : { id: draft.uuid, checklist: checklist.id, version: draft.version, branch: form.dataset.branch, ...content };
+  const body = new FormData();
+  body.append("visit", JSON.stringify(visit));
+  for (const photo of photos.values()) body.append(`photo.${photo.item}`, photo.blob, photo.name);
+  return body;
+}
+
+async function submit() {
+  const times = visitTimes();
+  const answers = readAnswers();
+  const problems = localProblems(checklist, answers, photoCounts(), times, problemTexts);
+  if (problems.length) { showErrors(form, form.dataset.problems || "", problems); return; }
+  showMessage(form.dataset.sending || "", "info");
+  const xhr = await send(requestBody(...times, answers));
+  const reply = JSON.parse(xhr.responseText || "{}");
+  if (xhr.status === 200 || xhr.status === 201) {
+    localStorage.removeItem(draftKey);
+    await deletePhotos(draftKey);
+    window.location.assign(reply.url);
+    return;
+  }
+  showErrors(form, reply.error || "", reply.details || []);
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const [startedAt, finishedAt] = visitTimes();
-  if (!startedAt || !finishedAt) { message(form.dataset.missingTimes || "", "error"); return; }
-  const visit = { id: draft.uuid, checklist: checklist.id, version: draft.version, branch: form.dataset.branch,
-    started_at: startedAt, finished_at: finishedAt, answers: readAnswers(), notes: readNotes() };
-  const body = correctUrl ? JSON.stringify({ answers: visit.answers, notes: visit.notes }) : new FormData();
-  if (!correctUrl) {
-    body.append("visit", JSON.stringify(visit));
-    for (const photo of photos.values()) body.append(`photo.${photo.item}`, photo.blob, photo.name);
-  }
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
-  message(form.dataset.sending || "", "info");
   try {
-    const xhr = await send(body);
-    const reply = JSON.parse(xhr.responseText || "{}");
-    if (xhr.status === 200 || xhr.status === 201) {
-      localStorage.removeItem(draftKey);
-      await deletePhotos(draftKey);
-      window.location.assign(reply.url);
-      return;
-    }
-    showErrors(reply);
+    await submit();
   } catch {
-    message(form.dataset.offline || "", "error");
+    showMessage(form.dataset.offline || "", "error");
   } finally {
     button.disabled = false;
     document.getElementById("upload-progress").hidden = true;

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from inspection.checklists import AnswerError, load_text, score
+from inspection.checklists import AnswerError, load_text, photo_problems, score
 
 VECTOR_DIR = Path(__file__).resolve().parent.parent / "vectors"
+# What a case can check; one without any of these would pass without testing anything.
+CHECKS = ("expected", "errors", "photo_problems")
 
 
 def _cases():
@@ -24,13 +26,18 @@ def _cases():
 def test_vector(checklist_data, case):
     # JSON is YAML, so the vectors go through the real loader.
     checklist = load_text(json.dumps(checklist_data, ensure_ascii=False), "vector")
+    assert any(key in case for key in CHECKS), "the case checks nothing"
+    if "photo_problems" in case:
+        problems = photo_problems(checklist, case["answers"], case.get("photos", {}))
+        assert [{"item": problem.item, "code": problem.code} for problem in problems] == case["photo_problems"]
     if "errors" in case:
         with pytest.raises(AnswerError) as raised:
             score(checklist, case["answers"])
         assert sorted({problem.item for problem in raised.value.problems}) == sorted(case["errors"])
         return
+    # Without "errors" the answers must score, even in a case that only checks photos.
     result = score(checklist, case["answers"]).to_dict()
-    for key, expected in case["expected"].items():
+    for key, expected in case.get("expected", {}).items():
         if key == "items":
             for item_id, item_expected in expected.items():
                 assert result["items"][item_id] == item_expected, item_id

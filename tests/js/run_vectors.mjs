@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { score } from "../../static/js/engine.js";
+import { photoProblems, score } from "../../static/js/engine.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const vectorDir = join(here, "..", "vectors");
@@ -21,13 +21,20 @@ for (const file of readdirSync(vectorDir).filter((f) => f.endsWith(".json")).sor
     const checklist = { ...data.checklist, ...(c.checklist_changes || {}) };
     const result = score(checklist, c.answers);
     const problems = [];
+    // A case that checks none of these would pass without testing anything.
+    if (!["expected", "errors", "photo_problems"].some((key) => key in c)) problems.push("checks nothing");
+    if (c.photo_problems) {
+      const got = photoProblems(checklist, c.answers, c.photos || {}).map(({ item, code }) => ({ item, code }));
+      if (!same(got, c.photo_problems)) problems.push(`photo_problems ${JSON.stringify(got)}`);
+    }
     if (c.errors) {
       const got = [...new Set((result.errors || []).map((e) => e.item))].sort();
       if (!same(got, [...c.errors].sort())) problems.push(`errors ${JSON.stringify(got)}`);
     } else if (result.errors) {
       problems.push(`unexpected errors ${JSON.stringify(result.errors)}`);
     } else {
-      for (const [key, expected] of Object.entries(c.expected)) {
+      // Without "errors" the answers must score, even in a case that only checks photos.
+      for (const [key, expected] of Object.entries(c.expected || {})) {
         if (key === "items") {
           for (const [id, e] of Object.entries(expected)) if (!same(result.items[id], e)) problems.push(`items.${id}`);
         } else if (!same(result[key], expected)) {

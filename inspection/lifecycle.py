@@ -1,0 +1,123 @@
+"""The states of visits and corrective actions, and the one table of moves between them.
+
+Each lifecycle is a table of (state, action) -> next state, with the party who may take the step.
+Pure Python: `access.py` decides whether a user is that party, and the services apply a step with
+a conditional update so that two people acting at once cannot both move the same row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .problems import BadRequest, Conflict
+
+
+class VisitStatus(StrEnum):
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    RELEASED = "released"
+
+
+class VisitAction(StrEnum):
+    SUBMIT = "submit"
+    START = "start"
+    RELEASE = "release"
+    RETURN = "return"
+    RESUBMIT = "resubmit"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    VERIFIED = "verified"
+
+
+class ActionStep(StrEnum):
+    OPEN = "open"
+    START = "start"
+    CLOSE = "close"
+    VERIFY = "verify"
+    REOPEN = "reopen"
+
+
+class Party(StrEnum):
+    """Who may take a step; access.py decides whether a user is that party for a given resource."""
+
+    FILLER = "filler"  # may fill in the checklist at the branch
+    REVIEWER = "reviewer"  # manages the branch of the visit
+    SUBMITTER = "submitter"  # submitted the visit
+    MANAGER = "manager"  # manages the branch of the corrective action
+    SECOND_MANAGER = "second_manager"  # manages the branch and is not the one who closed the action
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str | None  # None: the step that creates the record
+    action: str
+    target: str
+    party: Party
+
+
+class Lifecycle:
+    """A table of transitions, asked which steps a state allows and where they lead."""
+
+    def __init__(self, noun: str, transitions: tuple[Transition, ...]):
+        self.noun = noun
+        self.transitions = transitions
+        self._table = {(t.source, t.action): t for t in transitions}
+        self._parties = {t.action: t.party for t in transitions}
+
+    def knows(self, action: str) -> bool:
+        return action in self._parties
+
+    def party(self, action: str) -> Party:
+        """Return who may take this step (the same party from every state)."""
+        if action not in self._parties:
+            raise BadRequest(f"unknown {self.noun} step '{action}'")
+        return self._parties[action]
+
+    def allows(self, status: str | None, action: str) -> bool:
+        return (status, action) in self._table
+
+    def rule(self, status: str | None, action: str) -> Transition:
+        """Return the transition for this step from this state; Conflict if the state does not allow it."""
+        self.party(action)
+        found = self._table.get((status, action))
+        if found is None:
+            article = "an" if self.noun[0] in "aeiou" else "a"
+            raise Conflict(f"{article} {self.noun} that is {status} cannot be given '{action}'")
+        return found
+
+    def actions_from(self, status: str) -> list[str]:
+        """Return the steps this state allows, in table order."""
+        return [t.action for t in self.transitions if t.source == status]
+
+
+V, A = VisitStatus, VisitAction
+VISITS = Lifecycle("visit", (
+    Transition(None, A.SUBMIT, V.SUBMITTED, Party.FILLER),
+    Transition(V.SUBMITTED, A.START, V.IN_REVIEW, Party.REVIEWER),
+    Transition(V.SUBMITTED, A.RELEASE, V.RELEASED, Party.REVIEWER),
+    Transition(V.IN_REVIEW, A.RELEASE, V.RELEASED, Party.REVIEWER),
+    Transition(V.SUBMITTED, A.RETURN, V.RETURNED, Party.REVIEWER),
+    Transition(V.IN_REVIEW, A.RETURN, V.RETURNED, Party.REVIEWER),
+    Transition(V.RETURNED, A.RESUBMIT, V.SUBMITTED, Party.SUBMITTER),
+))
+REVIEW_ACTIONS = (A.START, A.RELEASE, A.RETURN)
+
+S, P = ActionStatus, ActionStep
+ACTIONS = Lifecycle("action", (
+    Transition(None, P.OPEN, S.OPEN, Party.MANAGER),
+    Transition(S.OPEN, P.START, S.IN_PROGRESS, Party.MANAGER),
+    Transition(S.OPEN, P.CLOSE, S.DONE, Party.MANAGER),
+    Transition(S.IN_PROGRESS, P.CLOSE, S.DONE, Party.MANAGER),
+    Transition(S.DONE, P.VERIFY, S.VERIFIED, Party.SECOND_MANAGER),
+    Transition(S.DONE, P.REOPEN, S.OPEN, Party.MANAGER),
+))
+
+# Only released visits count in performance figures: a manager has reviewed them.
+COUNTED_VISITS = (V.RELEASED,)
+UNFINISHED_ACTIONS = (S.OPEN, S.IN_PROGRESS)

@@ -1,0 +1,53 @@
+"""Typed problems that services raise and the web layer turns into HTTP answers.
+
+Pure Python: the domain says what went wrong (not found, forbidden, conflict, invalid), the web
+layer decides how to show it (a JSON body for the API, a page or a flash message for browsers).
+"""
+
+from __future__ import annotations
+
+
+class Problem(Exception):
+    """Something the caller asked for that cannot be done; `details` names each field or item at fault."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: list | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = list(details or [])
+
+
+class BadRequest(Problem):
+    """A request that is malformed: a missing field, an unknown action, a date that is not a date."""
+
+
+class Unauthorized(Problem):
+    """Nobody is signed in, and the request carries no valid token."""
+
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(Problem):
+    status, code = 403, "forbidden"
+
+
+class NotFound(Problem):
+    status, code = 404, "not_found"
+
+
+class Conflict(Problem):
+    """The resource is not in a state that allows this, or someone changed it meanwhile."""
+
+    status, code = 409, "conflict"
+
+
+class TooLarge(Problem):
+    status, code = 413, "too_large"
+
+
+class Invalid(Problem):
+    """Content that was read but cannot be accepted; `details` lists every problem at once."""
+
+    status, code = 422, "invalid"

@@ -1,0 +1,64 @@
+"""Turn problems and HTTP errors into answers: JSON under /api/, a page with the app's layout elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from ..checklists import AnswerError
+from ..labels import problem_text
+from ..problems import Invalid, Problem
+
+TITLES = {
+    400: _l("The request could not be read"),
+    403: _l("You may not do this"),
+    404: _l("Not found"),
+    405: _l("Not allowed here"),
+    409: _l("Changed in the meantime"),
+    413: _l("Too large"),
+    422: _l("Not accepted"),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(Problem, problem_response)
+    app.register_error_handler(AnswerError, lambda error: problem_response(Invalid(str(error), error.problems)))
+    app.register_error_handler(HTTPException, http_response)
+
+
+def details(problems: list) -> list[dict]:
+    """Describe each problem: its item or field, a stable code and message, and a text in the user's language."""
+    described = []
+    for problem in problems:
+        if isinstance(problem, dict):
+            described.append(problem)
+        else:
+            described.append({"item": problem.item, "code": problem.code, "message": problem.message,
+                              "text": problem_text(problem.code, problem.message)})
+    return described
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem_response(problem: Problem):
+    if wants_json():
+        return jsonify({"error": str(problem), "details": details(problem.details)}), problem.status
+    return _page(problem.status, str(problem), details(problem.details))
+
+
+def http_response(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error  # redirects, such as a missing trailing slash
+    if wants_json():
+        return jsonify({"error": error.description or error.name, "details": []}), error.code
+    # Werkzeug's stock sentences are English; a page says only its translated title then.
+    stock = error.description == type(error).description
+    return _page(error.code, "" if stock else error.description or "", [])
+
+
+def _page(status: int, message: str, problems: list[dict]):
+    title = str(TITLES.get(status, _l("Something went wrong")))
+    return render_template("error.html", status=status, title=title, message=message, problems=problems), status

@@ -1,0 +1,49 @@
+"""Read request arguments the same way on every page, and show refused steps where they were taken."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, request
+
+from ..problems import BadRequest, Conflict, Invalid
+
+DEFAULT_DAYS = 90
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+LAST_PAGE = 100_000
+
+
+def local_today() -> date:
+    """Return today's date where the branches are (INSPECTION_TIMEZONE), not the server's UTC date."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def period(default_days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    """Read ?from=YYYY-MM-DD&to=YYYY-MM-DD; the default is the last 90 days."""
+    try:
+        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else local_today()
+        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
+    except ValueError:
+        raise BadRequest("dates are written YYYY-MM-DD") from None
+    if not EARLIEST <= end <= LATEST or (start is not None and not EARLIEST <= start <= LATEST):
+        raise BadRequest(f"dates lie between {EARLIEST} and {LATEST}")
+    start = start or end - timedelta(days=default_days)
+    if start > end:
+        raise BadRequest("the period starts after it ends")
+    return start, end
+
+
+def page_number() -> int:
+    """Read ?page=N as a page number from 1 to a sane last page."""
+    return min(max(1, request.args.get("page", 1, type=int) or 1), LAST_PAGE)
+
+
+@contextmanager
+def flashed_problems():
+    """Show a refused step as a message on the page it was taken from; 403 and 404 still answer as such."""
+    try:
+        yield
+    except (BadRequest, Conflict, Invalid) as problem:
+        flash(str(problem), "error")
