@@ -30,6 +30,8 @@ instance/config.py:
 run: install
 	$(FLASK) init-db
 	$(FLASK) demo
+	@# Collect photo files a crash left unreferenced; a lost file is reported, not fatal.
+	-$(FLASK) media check --repair
 	@echo "Serving on http://127.0.0.1:5000"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

@@ -41,6 +41,15 @@ DIMENSION_LABELS = {
     "reliability": _l("Reliability"), "responsiveness": _l("Responsiveness"), "assurance": _l("Assurance"),
     "empathy": _l("Empathy"), "tangibles": _l("Tangibles"),
 }
+PROBLEM_TITLES = {
+    400: _l("The request could not be read"),
+    403: _l("You may not do this"),
+    404: _l("Not found"),
+    405: _l("Not allowed here"),
+    409: _l("Changed in the meantime"),
+    413: _l("Too large"),
+    422: _l("Not accepted"),
+}
 # A problem's code, said in the user's language next to the stable English message.
 PROBLEM_TEXTS = {
     "required": _l("An answer is required."),
@@ -91,6 +100,11 @@ def problem_text(code: str, message: str) -> str:
     """Return a problem in the user's language, or its message when the code has no translation."""
     text = PROBLEM_TEXTS.get(code)
     return str(text) % {"reason": message} if text else message
+
+
+def problem_title(status: int) -> str:
+    """Return what an HTTP error status means to a user, in their language."""
+    return str(PROBLEM_TITLES.get(status, _l("Something went wrong")))
 
 
 def problem_texts() -> dict[str, str]:

@@ -73,6 +73,15 @@ ZH = {
     "Fewer than %(minimum)d visits in this period.": "本期少于 %(minimum)d 次检查。", "Regions": "区域",
     "Critical failure rate": "关键项失败率", "Surveys": "问卷数", "Fix first": "优先改进", "Dimension": "维度",
     "Gap": "差距", "Open corrective actions": "未完成的整改",
+    "The time needs a time zone.": "时间缺少时区。", "This date is not plausible.": "日期不合理。",
+    "The visit ends before it starts.": "离开时间早于到达时间。", "A visit lasts at most 24 hours.": "一次到访最长 24 小时。",
+    "The visit cannot end in the future.": "到访结束时间不能晚于现在。", "This note is too long.": "备注太长。",
+    "The request could not be read": "请求无法读取", "You may not do this": "您没有权限执行此操作",
+    "Not found": "没有找到", "Not allowed here": "此处不允许此操作", "Changed in the meantime": "已被他人更改",
+    "Too large": "内容太大", "Not accepted": "未被接受", "Something went wrong": "出现问题",
+    "Back to the home page": "返回首页", "Not sent yet: see the items marked in red.": "尚未提交：请查看标红的项目。",
+    "The reviewer also commented on the items marked below.": "审核人还对下面标注的项目提出了意见。",
+    "Visit time": "到访时间",
     "Scored by": "评分人", "Scorecard": "成绩单", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",
 }
 
@@ -84,7 +93,8 @@ def main() -> None:
         if message.id in ZH:
             message.string = ZH[message.id]
             message.flags.discard("fuzzy")
-    missing = [message.id for message in catalog if message.id and not message.string]
+    # A fuzzy match is pybabel's guess from a similar string: wrong more often than not, so never kept.
+    missing = [message.id for message in catalog if message.id and (not message.string or message.fuzzy)]
     with open(PO, "wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False)
     if missing:

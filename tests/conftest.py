@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
+from contextlib import contextmanager
 
 import flask_migrate
 import pytest
 from flask import g
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from inspection import create_app
 from inspection.extensions import db
@@ -130,3 +132,29 @@ def role_client(request, app, users):
     client = app.test_client()
     factories.login(client, users[request.param])
     return request.param, client
+
+
+# Statements that manage transactions or connections, not queries a page asks for.
+NOT_A_QUERY = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Return a context manager that counts the SQL queries run inside it (as Indico's fixture does).
+
+    with count_queries() as queries: ...; then len(queries) and the statements themselves.
+    """
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args):
+            if not NOT_A_QUERY.match(statement):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    return counter

@@ -7,6 +7,8 @@ import pytest
 from inspection import create_app
 from inspection.config import from_environment
 
+from . import factories
+
 
 def test_config_layers_defaults_instance_environment_then_overrides(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
@@ -56,3 +58,16 @@ def test_login_page_speaks_chinese_by_default_and_english_on_request(client, lan
 
 def test_login_page_defaults_to_chinese_without_a_preference(client):
     assert "<h1>登录</h1>" in client.get("/login").get_data(as_text=True)
+
+
+def test_error_pages_keep_the_layout_and_api_errors_stay_json(client, users):
+    factories.login(client, users["inspector"])
+    page = client.get("/visits/00000000-0000-4000-8000-000000000000")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 404 and "没有找到" in text and "返回首页" in text and 'class="topbar"' in text
+    forbidden = client.get("/admin/branches")
+    assert forbidden.status_code == 403 and "您没有权限执行此操作" in forbidden.get_data(as_text=True)
+    for path in ("/api/v1/no-such-thing", "/api/v1/visits/not-a-uuid"):
+        response = client.get(path)
+        assert (response.status_code, response.is_json) == (404, True) and response.get_json()["error"]
+    assert client.get("/performance/?from=0001-01-01").status_code == 400

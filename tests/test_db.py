@@ -63,3 +63,22 @@ def test_naive_times_are_refused(app):
 
     with pytest.raises(ValueError, match="naive datetime"):
         UTCDateTime().process_bind_param(datetime(2026, 1, 1), db.engine.dialect)
+
+
+@pytest.mark.parametrize(("table", "column"), [("visits", "status"), ("corrective_actions", "status"),
+                                                ("visit_events", "to_status"), ("users", "role")])
+def test_the_database_refuses_a_state_the_lifecycle_does_not_know(app, org, users, table, column):
+    from sqlalchemy.exc import IntegrityError
+
+    from inspection.review.services import review
+    from inspection.visits.services import submit_visit
+    from tests import factories
+
+    visit, _ = submit_visit(users["inspector"], factories.small_checklist(),
+                            factories.submission(answers={"clerk": "E1-S1", "clean": True, "greet": 9}))
+    review(users["manager"], visit, "release")  # opens a corrective action for the failed critical item
+    db.session.commit()
+    with pytest.raises(IntegrityError, match="(?i)check"):
+        db.session.execute(text(f"UPDATE {table} SET {column} = 'approved'"))
+        db.session.flush()
+    db.session.rollback()

@@ -7,8 +7,11 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from inspection.catalog.models import ChecklistVersion
+from inspection.catalog.services import get_catalog
+from inspection.db import WRITE_OPTION
 from inspection.extensions import db
 from inspection.org.models import Branch, Staff
 from inspection.visits.models import Visit
@@ -168,3 +171,27 @@ def test_a_phones_first_load_of_the_form_stays_under_150_kb(login, users, org):
     # Counted uncompressed, so a phone receives at most this much; nothing is fetched from elsewhere.
     assert total < 150 * 1024, total
     assert "http://" not in html and "https://" not in html
+
+
+def test_reading_pages_writes_nothing_once_the_catalog_is_loaded(login, users, org, count_queries):
+    """The catalog freezes a version when it loads it; rendering the form or serving a checklist writes nothing."""
+    client = login(users["inspector"])
+    client.get("/")  # the first request of this app loads the catalog and freezes its versions
+    frozen = set(db.session.scalars(select(ChecklistVersion.version)))
+    assert frozen == {checklist.version for checklist in get_catalog().checklists.values()}
+    write_transactions = []
+
+    def on_begin(connection):
+        if connection.get_execution_options().get(WRITE_OPTION):
+            write_transactions.append(connection)
+
+    event.listen(db.engine, "begin", on_begin)
+    try:
+        with count_queries() as statements:
+            for path in ("/checklists/branch-inspection/new?branch=E1", "/api/v1/checklists/branch-inspection",
+                         "/api/v1/checklists", "/visits", "/"):
+                assert client.get(path).status_code == 200, path
+    finally:
+        event.remove(db.engine, "begin", on_begin)
+    writes = [s for s in statements if s.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert statements and not writes and not write_transactions, writes

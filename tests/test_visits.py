@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
-
-from datetime import datetime, timedelta, timezone
 
 from inspection.catalog.models import ChecklistVersion
 from inspection.catalog.services import frozen_checklist

@@ -55,7 +55,8 @@ def check(media_dir: str | Path, referenced: set[str], grace_seconds: float, rep
     cutoff = time.time() - grace_seconds
     on_disk, partials = stored_files(media_dir), _partials(media_dir)
     for name in sorted(referenced - set(on_disk)):
-        if repair and _restore(media_dir, name, partials.pop(name, []), on_disk):
+        # Staged copies left unused (cut short by a crash) are collected below with the stale partials.
+        if repair and _restore(media_dir, name, partials.get(name, []), on_disk):
             report.recovered.append(name)
             on_disk[name] = media_path(media_dir, name)
         else:

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..checklists import AnswerError
-from ..labels import problem_text
+from ..labels import problem_text, problem_title
 from ..problems import Invalid, Problem
-
-TITLES = {
-    400: _l("The request could not be read"),
-    403: _l("You may not do this"),
-    404: _l("Not found"),
-    405: _l("Not allowed here"),
-    409: _l("Changed in the meantime"),
-    413: _l("Too large"),
-    422: _l("Not accepted"),
-}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -60,5 +49,4 @@ def http_response(error: HTTPException):
 
 
 def _page(status: int, message: str, problems: list[dict]):
-    title = str(TITLES.get(status, _l("Something went wrong")))
-    return render_template("error.html", status=status, title=title, message=message, problems=problems), status
+    return render_template("error.html", status=status, title=problem_title(status), message=message, problems=problems), status

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request
 
+from ..labels import problem_title
 from ..problems import BadRequest, Conflict, Invalid
 
 DEFAULT_DAYS = 90
@@ -46,4 +47,4 @@ def flashed_problems():
     try:
         yield
     except (BadRequest, Conflict, Invalid) as problem:
-        flash(str(problem), "error")
+        flash(f"{problem_title(problem.status)}: {problem}", "error")

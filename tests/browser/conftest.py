@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import flask_migrate
 import pytest
 from playwright.sync_api import sync_playwright
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from inspection import create_app
+from inspection.auth.models import User
 from inspection.auth.services import add_user
+from inspection.catalog.services import get_catalog
 from inspection.db import write_transaction
 from inspection.extensions import db
 from inspection.org.models import Branch, Staff
+from inspection.photos.processing import process
+from inspection.photos.storage import write_with_files
+from inspection.visits.services import Submission, submit_visit
+
+from .. import factories
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -74,8 +84,9 @@ def browser():
 
 @pytest.fixture(params=sorted(SIZES))
 def page(request, browser):
-    """Yield a page at tablet and at phone size, in Chinese like our users' devices."""
-    context = browser.new_context(viewport=SIZES[request.param], locale="zh-CN", has_touch=True)
+    """Yield a page at tablet and at phone size, in Chinese and China's time zone like our users' devices."""
+    context = browser.new_context(viewport=SIZES[request.param], locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  has_touch=True)
     page = context.new_page()
     page.size_name = request.param
     errors: list[str] = []
@@ -95,3 +106,28 @@ def login(page, live_server, email: str) -> None:
 
 def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}-{page.size_name}.png"), full_page=True)
+
+
+def store_inspection(app, greeting: float) -> str:
+    """Store an inspection of SH01 by the inspector; return its id."""
+    with app.app_context():
+        inspector = db.session.scalar(select(User).where(User.email == "inspector@example.com"))
+        checklist = get_catalog().checklists["branch-inspection"]
+        answers = {}
+        for _, item in checklist.items():
+            if item.type == "yes_no" and item.points:
+                answers[item.id] = True
+            elif item.type == "staff":
+                answers[item.id] = "S001"
+        answers.update({"room-temperature": 22, "posture": 5, "greeting-time": greeting, "queue-wait": 120,
+                        "slip-errors": 0, "had-complaint": False})
+        finished = datetime.now(timezone.utc) - timedelta(days=1)
+        photo = process(factories.jpeg_bytes(800, 600), 10**7, 10**8)
+        submission = Submission(uuid=uuid.uuid4(), checklist_id=checklist.id, branch_code="SH01",
+                                started_at=finished - timedelta(minutes=30), finished_at=finished,
+                                answers=answers, photos=[("overview-photo", photo)])
+        with write_with_files(app.config["MEDIA_DIR"]) as files:
+            visit, _ = submit_visit(inspector, checklist, submission, files)
+        visit_id = str(visit.uuid)
+        db.session.remove()
+    return visit_id

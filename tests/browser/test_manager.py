@@ -3,54 +3,18 @@
 from __future__ import annotations
 
 import io
-import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
-from inspection.auth.models import User
-from inspection.catalog.services import get_catalog
-from inspection.extensions import db
-from inspection.photos.processing import process
-from inspection.photos.storage import write_with_files
-from inspection.visits.services import Submission, submit_visit
-
-from .. import factories
-from .conftest import login, screenshot
-
-
-def _inspection(app, greeting: float) -> str:
-    """Store an inspection of SH01 by the inspector; return its id."""
-    with app.app_context():
-        inspector = db.session.scalar(select(User).where(User.email == "inspector@example.com"))
-        checklist = get_catalog().checklists["branch-inspection"]
-        answers = {}
-        for _, item in checklist.items():
-            if item.type == "yes_no" and item.points:
-                answers[item.id] = True
-            elif item.type == "staff":
-                answers[item.id] = "S001"
-        answers.update({"room-temperature": 22, "posture": 5, "greeting-time": greeting, "queue-wait": 120,
-                        "slip-errors": 0, "had-complaint": False})
-        finished = datetime.now(timezone.utc) - timedelta(days=1)
-        photo = process(factories.jpeg_bytes(800, 600), 10**7, 10**8)
-        submission = Submission(uuid=uuid.uuid4(), checklist_id=checklist.id, branch_code="SH01",
-                                started_at=finished - timedelta(minutes=30), finished_at=finished,
-                                answers=answers, photos=[("overview-photo", photo)])
-        with write_with_files(app.config["MEDIA_DIR"]) as files:
-            visit, _ = submit_visit(inspector, checklist, submission, files)
-        visit_id = str(visit.uuid)
-        db.session.remove()
-    return visit_id
+from .conftest import login, screenshot, store_inspection
 
 
 @pytest.mark.parametrize("page", ["tablet"], indirect=True)
 def test_manager_releases_returns_reads_a_staff_page_and_exports(page, live_server):
     app = live_server["app"]
-    released, returned = _inspection(app, greeting=8.0), _inspection(app, greeting=3.0)
+    released, returned = store_inspection(app, greeting=8.0), store_inspection(app, greeting=3.0)
     login(page, live_server, "manager@example.com")
     page.goto(f"{live_server['url']}/visits/{released}")
     page.locator("button[value=release]").click()
