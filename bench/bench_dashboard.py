@@ -38,8 +38,8 @@ sections:
     dimension: {('reliability', 'empathy')[s]}
     items:
       - {{id: s{s}-staff, text: 员工, type: staff}}
-""" + "".join(f"      - {{id: s{s}-i{i}, text: 第 {i + 1} 项, type: yes_no, points: 5, critical: {str(i == 0).lower()}}}\n"
-              for i in range(5)) for s in range(2)))
+""" + "".join(f"      - {{id: s{s}-i{i}, text: 第 {i + 1} 项, type: yes_no, points: 5, "
+              f"critical: {str(i == 0).lower()}}}\n" for i in range(5)) for s in range(2)))
 
 
 def seed(app) -> None:

@@ -41,7 +41,8 @@ def verify(url: str, media: Path, tracker: Tracker) -> Verdict:
         for row in rows:
             expected = tracker.visits.get(str(row.uuid))
             if expected is not None:
-                verdict.problems += [f"visit {row.uuid}: {problem}" for problem in _visit_problems(row, expected, media)]
+                verdict.problems += [f"visit {row.uuid}: {problem}"
+                                     for problem in _visit_problems(row, expected, media)]
         verdict.problems += _action_problems()
         db.session.remove()
         db.engine.dispose()

@@ -74,12 +74,16 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from .catalog.services import load_catalog_for_request
+    from .catalog.services import refresh_catalog
     from .web.errors import register_error_handlers
 
     register_error_handlers(app)
-    # Changed checklists are loaded and frozen before any request opens a transaction of its own.
-    app.before_request(load_catalog_for_request)
+
+    @app.before_request
+    def load_changed_checklists():
+        # Before the request's own transactions, so that freezing a new version never waits on them.
+        if request.endpoint != "static":
+            refresh_catalog()
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -90,7 +94,8 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         HELPERS, role_label=labels.role_label, kind_label=labels.kind_label, html_lang=labels.html_lang,
-        status_label=labels.status_label, step_label=labels.step_label, problem_texts=labels.problem_texts, can=access.can, steps=access.steps,
+        status_label=labels.status_label, step_label=labels.step_label, problem_texts=labels.problem_texts,
+        can=access.can, steps=access.steps,
         scorecard_static=scorecard_static, scorecard_photo=scorecard_photo)
     app.jinja_env.filters.update(FILTERS)
 

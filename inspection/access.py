@@ -2,8 +2,8 @@
 
 Views, services and templates ask `can(user, permission, resource)`; services call `require`, which
 raises Forbidden (or Conflict, when a lifecycle step is not allowed from the resource's state).
-Resources are read by their attributes (branch, submitter_id, status, closed_by_id), so this module
-imports no feature's models and every feature may import it.
+Resources are read by their attributes (branch, submitter_id, status, closed_by_id): this module imports
+only users and branches, never the models of the features that ask it, so every feature may import it.
 """
 
 from __future__ import annotations
@@ -159,6 +159,13 @@ def require(user: User, permission: str, resource=None) -> None:
         return
     require_party(user, permission, resource)
     step[0].rule(resource.status, step[1])
+
+
+def require_step(user: User, noun: str, step: str, resource) -> None:
+    """Require a lifecycle step by name (never another permission): BadRequest if it is not a step."""
+    if not LIFECYCLES[noun].knows(step):
+        raise BadRequest(f"there is no {noun} step '{step}'")
+    require(user, f"{noun}.{step}", resource)
 
 
 def require_party(user: User, permission: str, resource) -> None:

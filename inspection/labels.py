@@ -68,6 +68,8 @@ PROBLEM_TEXTS = {
     "visit_too_long": _l("A visit lasts at most 24 hours."),
     "in_future": _l("The visit cannot end in the future."),
     "note_too_long": _l("This note is too long."),
+    "closing_note_required": _l("Say what was done: a closing note is required."),
+    "closing_photo_required": _l("Show it: a closing photo is required."),
 }
 
 

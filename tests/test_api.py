@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -186,7 +188,8 @@ def _png_header_only(width: int, height: int) -> bytes:
     def chunk(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
@@ -232,7 +235,8 @@ def test_photo_rules_are_checked_at_submission(client, tokens, small):
                                                "message": "this item takes no photos", "text": "此项不收照片。"}]
 
 
-def test_a_failure_after_staging_leaves_no_visit_and_no_file(app, client, tokens, small, monkeypatch):
+def test_a_failure_after_the_files_are_written_stores_no_visit_and_the_files_are_collected(
+        app, client, runner, tokens, small, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
@@ -243,7 +247,15 @@ def test_a_failure_after_staging_leaves_no_visit_and_no_file(app, client, tokens
         client.post("/api/v1/visits", data=data, headers=bearer(tokens["inspector"]),
                     content_type="multipart/form-data")
     assert count(Visit) == 0
-    assert media_files(app) == []
+    # Written before the write lock was taken, so now named by nothing: young files are left alone...
+    files = [path for path in media_files(app) if path.parent.name != "tmp"]
+    assert len(files) == 2 and runner.invoke(args=["media", "check", "--repair"]).exit_code == 0
+    assert all(path.exists() for path in files)
+    # ...and collected once older than the grace period, when no transaction can be about to name them.
+    for path in files:
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
+    assert runner.invoke(args=["media", "check", "--repair"]).exit_code == 0
+    assert [path for path in media_files(app) if path.suffix == ".jpg"] == []
 
 
 def test_a_draft_filled_against_an_old_version_is_scored_with_it(app, client, tokens, small, tmp_path):
@@ -274,3 +286,42 @@ def test_visit_reading_is_scoped(client, users, tokens, small):
     assert client.get(url, headers=bearer(extra["shopper2"])).status_code == 404
     assert client.get(url, headers=bearer(extra["west"])).status_code == 404
     assert client.get("/api/v1/visits/not-a-uuid", headers=bearer(tokens["admin"])).status_code == 404
+
+
+@pytest.mark.parametrize(("path", "method", "body"), [
+    ("/api/v1/visits", "post", "[" * 100_000),
+    ("/api/v1/visits", "post", {**factories.api_visit(), "answers": {"greet": 10**400, "clean": True}}),
+    ("/api/v1/visits", "post", {**factories.api_visit(), "started_at": "0001-01-01T00:00:00+14:00"}),
+    ("/api/v1/visits", "post", {**factories.api_visit(), "finished_at": "9999-12-31T23:59:59-12:00"}),
+])
+def test_hostile_bodies_get_an_error_that_names_the_problem(client, tokens, small, path, method, body):
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = getattr(client, method)(path, data=data, content_type="application/json",
+                                       headers=bearer(tokens["inspector"]))
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]
+    assert count(Visit) == 0
+
+
+def test_hostile_review_and_correction_bodies_are_refused(client, tokens, small, users):
+    body = factories.api_visit()
+    client.post("/api/v1/visits", json=body, headers=bearer(tokens["inspector"]))
+    review_url, visit_url = f"/api/v1/visits/{body['id']}/review", f"/api/v1/visits/{body['id']}"
+    manager = bearer(tokens["manager"])
+    assert client.post(review_url, json={"action": "return", "comment": ["a"]}, headers=manager).status_code == 400
+    assert client.post(review_url, data="{" * 100_000, content_type="application/json",
+                       headers=manager).status_code == 400
+    assert client.post(review_url, json={"action": "return", "comment": "计时"}, headers=manager).status_code == 200
+    mine = bearer(tokens["inspector"])
+    for correction in ({"answers": [], "notes": {}}, {"answers": {}, "keep_photos": ["x.jpg"]},
+                       {"answers": {}, "keep_photos": [{"item": "overview", "name": "0" * 32 + ".jpg"}]},
+                       {"answers": {"greet": float("1e300") * 10}}):
+        response = client.put(visit_url, data=json.dumps(correction), content_type="application/json",
+                              headers=mine)
+        assert response.status_code in (400, 422), (correction, response.get_data(as_text=True)[:300])
+
+
+def test_exports_refuse_an_unknown_status(client, users):
+    factories.login(client, users["manager"])
+    response = client.get("/exports/visits.csv?status=approved")
+    assert response.status_code == 400 and "status" in response.get_data(as_text=True)

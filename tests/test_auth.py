@@ -42,7 +42,8 @@ def test_email_is_matched_without_regard_to_case(client, users):
     ("//evil.example.com/", "/"),
 ])
 def test_next_only_follows_local_paths(client, users, target, expected):
-    response = client.post(f"/login?next={target}", data={"email": users["admin"].email, "password": factories.PASSWORD})
+    response = client.post(f"/login?next={target}",
+                           data={"email": users["admin"].email, "password": factories.PASSWORD})
     assert response.headers["Location"] == expected
 
 

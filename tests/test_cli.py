@@ -61,7 +61,8 @@ def test_score_prints_the_result_json(runner, tmp_path):
     answers = {"agent": "S001", "call-ref": "R1", "rings": 2, "first-words": 0, "closing-words": 1,
                "standard-phrases": 0, "pace-tone": 0, "attention-patience": 0, "forbidden-phrases": 0,
                "resolver": "S001", "answer-correct": True, "first-call-resolved": True, "needs-callback": False}
-    result = runner.invoke(args=["checklist", "score", str(CHECKLIST_DIR / "call-qc.yaml"), _write_answers(tmp_path, answers)])
+    result = runner.invoke(args=["checklist", "score", str(CHECKLIST_DIR / "call-qc.yaml"),
+                                 _write_answers(tmp_path, answers)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     # 110 possible (the callback item is hidden), 2 deducted once: 108 / 110.
@@ -74,7 +75,8 @@ def test_score_prints_the_result_json(runner, tmp_path):
 
 def test_score_bad_answers_exit_1_naming_each_item(runner, tmp_path):
     answers = {"rings": "three", "first-words": -1, "nope": 1}
-    result = runner.invoke(args=["checklist", "score", str(CHECKLIST_DIR / "call-qc.yaml"), _write_answers(tmp_path, answers)])
+    result = runner.invoke(args=["checklist", "score", str(CHECKLIST_DIR / "call-qc.yaml"),
+                                 _write_answers(tmp_path, answers)])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert "nope: no such item in this checklist" in lines

@@ -194,6 +194,18 @@ def test_one_repair_leaves_no_drift_when_a_name_has_several_staged_copies(app, r
 
 # -- the collector's race guard ----------------------------------------------------------------
 
+def test_a_named_file_left_in_trash_by_a_killed_collector_is_put_back(app, runner, visit):
+    name = visit.photos[0].stored_name
+    original = path_of(app, name).read_bytes()
+    trash = media(app) / "trash"
+    trash.mkdir(exist_ok=True)
+    os.replace(path_of(app, name), trash / name)  # killed between moving it aside and moving it back
+    assert check(runner).exit_code == 1
+    assert check(runner, "--repair").exit_code == 0
+    assert path_of(app, name).read_bytes() == original and not list(trash.iterdir())
+    assert check(runner).exit_code == 0
+
+
 def test_a_file_rewritten_just_before_removal_is_kept(app, monkeypatch):
     name = orphan(app)
     path = path_of(app, name)
@@ -274,3 +286,14 @@ def test_a_scorecard_still_prints_without_a_missing_photo(app, client, users, vi
     assert client.get(f"/visits/{visit.uuid}/scorecard").status_code == 200
     pdf = client.get(f"/visits/{visit.uuid}/scorecard.pdf")
     assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf") and pdf.data.startswith(b"%PDF")
+
+
+def test_a_pdf_printed_without_a_photo_is_not_kept_until_the_file_is_back(app, client, runner, users, visit):
+    factories.login(client, users["manager"])
+    cache = Path(app.config["MEDIA_DIR"]) / "scorecards"
+    path_of(app, thumbnail_name(visit.photos[0].stored_name)).unlink()
+    assert client.get(f"/visits/{visit.uuid}/scorecard.pdf").status_code == 200
+    assert not list(cache.glob("*.pdf"))
+    assert check(runner, "--repair").exit_code == 0  # the thumbnail is rebuilt from its photo
+    assert client.get(f"/visits/{visit.uuid}/scorecard.pdf").status_code == 200
+    assert len(list(cache.glob("*.pdf"))) == 1

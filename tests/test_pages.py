@@ -120,7 +120,8 @@ def test_critical_failures_come_first_on_the_visit_page(app, login, users, org):
 def test_admin_edits_searches_and_deactivates_staff(login, users, org):
     client = login(users["admin"])
     branch = org.branches["W1"]
-    response = client.post("/admin/staff/new", data={"code": "N1", "name": "新员工", "branch_id": branch.id, "position": "营业员"})
+    response = client.post("/admin/staff/new",
+                           data={"code": "N1", "name": "新员工", "branch_id": branch.id, "position": "营业员"})
     assert response.status_code == 302
     member = db.session.scalar(select(Staff).where(Staff.code == "N1"))
     assert (member.name, member.branch.code, member.active) == ("新员工", "W1", True)
@@ -161,7 +162,8 @@ def test_a_phones_first_load_of_the_form_stays_under_150_kb(login, users, org):
     html = page.get_data(as_text=True)
     assert 'href="/static/css/app.css"' in html and 'src="/static/js/form.js"' in html
     total = len(page.data)
-    for asset in ("/static/css/app.css", "/static/js/form.js", "/static/js/engine.js", "/static/js/photos.js"):
+    for asset in ("/static/css/app.css", "/static/js/form.js", "/static/js/engine.js", "/static/js/photos.js",
+                  "/static/js/feedback.js", "/static/js/times.js", "/static/js/widgets.js"):
         response = client.get(asset)
         assert response.status_code == 200
         if asset == "/static/js/form.js":

@@ -38,7 +38,8 @@ def history(app, org, users):
         plan_visits.append(visit)
     # One more, not released: it must not count anywhere.
     extra = factories.submission(answers={"clerk": "E1-S1", "clean": False, "greet": 9},
-                                 finished_at=start + timedelta(days=5), started_at=start + timedelta(days=5, minutes=-9))
+                                 finished_at=start + timedelta(days=5),
+                                 started_at=start + timedelta(days=5, minutes=-9))
     submit_visit(users["admin"], factories.small_checklist(), extra)
     db.session.commit()
     return plan_visits
@@ -66,7 +67,8 @@ def test_staff_and_branch_performance_api(client, history, users):
     factories.login(client, users["manager"])
     staff = client.get(f"/api/v1/staff/E1-S1/performance?{PERIOD}").get_json()
     assert (staff["visits"], staff["score"], staff["ranked"]) == (3, 83.33, True)
-    assert [(t["month"], t["visits"], t["score"]) for t in staff["trend"]] == [("2026-08", 2, 75.0), ("2026-09", 1, 100.0)]
+    assert [(t["month"], t["visits"], t["score"]) for t in staff["trend"]] == [
+        ("2026-08", 2, 75.0), ("2026-09", 1, 100.0)]
     assert [(w["text"], w["earned"], w["possible"]) for w in staff["weakest_items"]] == [("整洁", 10.0, 15.0)]
     branch = client.get(f"/api/v1/branches/E1/performance?{PERIOD}").get_json()
     assert (branch["visits"], branch["score"], branch["ranked"]) == (3, 83.33, True)

@@ -92,11 +92,13 @@ def test_pending_files_are_written_whole_under_their_content_name(tmp_path):
     assert media_path(tmp_path, name).read_bytes() == b"jpeg-bytes"
     assert media_path(tmp_path, name.replace(".jpg", "-thumb.jpg")).read_bytes() == b"thumb"
     assert list((tmp_path / "tmp").iterdir()) == []  # nothing half-written is left behind
+    name_again = pending.add_photo(b"jpeg-bytes", b"thumb")  # written early: not written twice
+    assert name_again == name and pending.files == {}
     other = PendingFiles(tmp_path)
     other.add_photo(b"other", b"t")
-    other.discard()
+    assert len(list(tmp_path.rglob("*.jpg"))) == 2  # nothing is on disk before write()
     other.write()
-    assert len([p for p in tmp_path.rglob("*.jpg")]) == 2
+    assert len(list(tmp_path.rglob("*.jpg"))) == 4
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "abc.jpg", "", "0" * 32 + ".png"])

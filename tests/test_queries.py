@@ -17,8 +17,9 @@ from . import factories
 PERIOD = "from=2026-08-01&to=2026-10-31"
 LISTS = ["/", "/visits", f"/exports/visits.csv?{PERIOD}", f"/exports/answers.csv?{PERIOD}",
          f"/exports/visits.xlsx?{PERIOD}", f"/performance/?{PERIOD}", f"/performance/leaderboard?{PERIOD}",
-         f"/performance/servqual?{PERIOD}", f"/performance/staff/E1-S1?{PERIOD}", f"/api/v1/branches/E1/performance?{PERIOD}",
-         f"/api/v1/staff/E1-S1/performance?{PERIOD}", f"/branches/E1/scorecard?{PERIOD}"]
+         f"/performance/servqual?{PERIOD}", f"/performance/staff/E1-S1?{PERIOD}",
+         f"/api/v1/branches/E1/performance?{PERIOD}", f"/api/v1/staff/E1-S1/performance?{PERIOD}",
+         f"/branches/E1/scorecard?{PERIOD}"]
 
 
 @pytest.fixture
@@ -79,3 +80,13 @@ def test_the_visit_page_does_not_grow_with_its_history(app, admin_client, users,
     assert len(busy.events) > len(simple.events) + 5 and len(busy.photos) > len(simple.photos)
     assert _queries(admin_client, count_queries, f"/visits/{busy.uuid}") == \
         _queries(admin_client, count_queries, f"/visits/{simple.uuid}")
+
+
+def test_a_photo_shared_by_many_visits_is_served_with_one_lookup(app, admin_client, users, count_queries):
+    """Files are named by content: the demo's three pictures stand in hundreds of visits."""
+    start = datetime(2026, 8, 3, 10, tzinfo=timezone.utc)
+    [visit] = _add_visits(app, users["admin"], 1, start)
+    path = f"/photos/{visit.photos[0].stored_name}"
+    one = _queries(admin_client, count_queries, path)
+    _add_visits(app, users["admin"], 6, start + timedelta(days=10))  # the same picture, six more times
+    assert _queries(admin_client, count_queries, path) == one

@@ -61,8 +61,8 @@ def race(app, actors: list, call) -> list:
     return results
 
 
-def _submitted(client) -> str:
-    body = factories.api_visit(answers={"clerk": "E1-S1", "clean": True, "greet": 9})  # a failed critical item
+def _submitted(client, clean: bool = True) -> str:
+    body = factories.api_visit(answers={"clerk": "E1-S1", "clean": clean, "greet": 9})  # a failed critical item
     response = client.post("/api/v1/visits", json=body)
     assert response.status_code == 201, response.get_json()
     return body["id"]
@@ -84,8 +84,9 @@ def test_two_reviewers_at_once_make_one_transition(app, client, people, actions)
     factories.login(client, people["inspector"])
     for _ in range(ROUNDS):
         visit_id = _submitted(client)
-        responses = race(app, [people["manager"], people["manager2"]], lambda c, i, url=f"/api/v1/visits/{visit_id}/review": c.post(
-            url, json={"action": actions[i], "comment": "请核对"}))
+        url = f"/api/v1/visits/{visit_id}/review"
+        responses = race(app, [people["manager"], people["manager2"]],
+                         lambda c, i, url=url: c.post(url, json={"action": actions[i], "comment": "请核对"}))
         assert _statuses(responses) == [200, 409], [r.get_json() for r in responses]
         events = _events(visit_id)
         assert len(events) == 2 and events[1][1] == "submitted", events
@@ -148,3 +149,42 @@ def test_the_first_load_of_a_new_version_is_frozen_once(app, people):
         assert sorted(race(app, [people["inspector"]] * 3, freeze)) == [0, 1, 2]
         stored = Counter(db.session.scalars(select(ChecklistVersion.version)))
         assert stored[checklist.version] == 1
+
+
+def _released_with_actions(client, manager_client) -> str:
+    visit_id = _submitted(client, clean=False)
+    response = manager_client.post(f"/api/v1/visits/{visit_id}/review", json={"action": "release"})
+    assert response.status_code == 200
+    return visit_id
+
+
+def test_two_managers_opening_the_same_action_open_one(app, client, people):
+    factories.login(client, people["inspector"])
+    manager = app.test_client()
+    factories.login(manager, people["manager"])
+    for _ in range(ROUNDS):
+        visit_id = _released_with_actions(client, manager)  # "clean" failed too, without an action yet
+        responses = race(app, [people["manager"], people["manager2"]], lambda c, i, url=f"/visits/{visit_id}/actions":
+                         c.post(url, data={"item_id": "clean"}, follow_redirects=True))
+        assert [r.status_code for r in responses] == [200, 200]
+        visit = db.session.scalar(select(Visit).where(Visit.uuid == uuid.UUID(visit_id)))
+        assert db.session.scalar(select(func.count()).select_from(CorrectiveAction).where(
+            CorrectiveAction.visit_id == visit.id, CorrectiveAction.item_id == "clean")) == 1
+        assert sum("flash-error" in r.get_data(as_text=True) for r in responses) == 1  # the other is told
+
+
+def test_two_managers_moving_the_same_action_move_it_once(app, client, people):
+    factories.login(client, people["inspector"])
+    manager = app.test_client()
+    factories.login(manager, people["manager"])
+    for _ in range(ROUNDS):
+        visit_id = _released_with_actions(client, manager)
+        visit = db.session.scalar(select(Visit).where(Visit.uuid == uuid.UUID(visit_id)))
+        action_id = db.session.scalar(select(CorrectiveAction.id).where(CorrectiveAction.visit_id == visit.id))
+        responses = race(app, [people["manager"], people["manager2"]], lambda c, i, url=f"/actions/{action_id}":
+                         c.post(url, data={"step": "start", "comment": f"第 {i} 位经理"}, follow_redirects=True))
+        assert sum("flash-error" in r.get_data(as_text=True) for r in responses) == 1
+        action = db.session.get(CorrectiveAction, action_id)
+        db.session.refresh(action)
+        # The refused step took its comment with it: one transaction for both.
+        assert action.status == "in_progress" and len(action.comments) == 1

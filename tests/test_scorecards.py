@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from inspection.extensions import db
-from inspection.performance.reports import staff_context
+from inspection.performance.context import staff_context
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
 from inspection.review.services import review
@@ -100,8 +100,8 @@ def test_the_fetcher_refuses_everything_but_our_files(tmp_path, url):
 
 def test_visit_pdfs_are_cached_by_visit_and_template_version(app, visit, monkeypatch):
     calls = []
-    real = services.render_pdf
-    monkeypatch.setattr(services, "render_pdf", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = services.render_pdf_reporting
+    monkeypatch.setattr(services, "render_pdf_reporting", lambda *a, **k: calls.append(1) or real(*a, **k))
     first = services.visit_pdf(visit)
     assert services.visit_pdf(visit) == first and len(calls) == 1
     visit.version += 1

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..db import UTCDateTime, enum_type, utcnow
 from ..extensions import db
-from ..lifecycle import ActionStatus
+from ..lifecycle import UNFINISHED_ACTIONS, ActionStatus
 from ..org.models import Branch, Staff
 
 
@@ -39,6 +39,10 @@ class CorrectiveAction(db.Model):
     branch: Mapped[Branch] = relationship()
     staff: Mapped[Staff | None] = relationship()
     comments: Mapped[list[ActionComment]] = relationship(order_by="ActionComment.id", cascade="all, delete-orphan")
+
+    def overdue(self, today: date) -> bool:
+        """Tell whether the action is past its due date and not done yet."""
+        return self.status in UNFINISHED_ACTIONS and self.due_date < today
 
     __table_args__ = (
         UniqueConstraint("visit_id", "item_id"),

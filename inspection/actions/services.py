@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import access
@@ -46,32 +47,45 @@ def create_action(actor: User, visit, item_id: str, due: date | None = None) -> 
         status=ACTIONS.rule(None, ActionStep.OPEN).target,
         due_date=due or date.today() + timedelta(days=current_app.config["ACTION_DUE_DAYS"]),
     )
-    db.session.add(action)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(action)
+            db.session.flush()
+    except IntegrityError:  # another manager opened it between our look and our insert
+        raise Conflict(f"item '{item_id}' of this visit already has an action") from None
     return action
 
 
 def open_for_critical_failures(actor: User, visit) -> list[CorrectiveAction]:
     """Open an action for every failed critical item of a just-released visit. Flush only."""
     existing = set(db.session.scalars(select(CorrectiveAction.item_id).where(CorrectiveAction.visit_id == visit.id)))
-    return [create_action(actor, visit, item_id) for item_id in visit.result["critical_failures"]
-            if item_id not in existing]
+    opened = []
+    for item_id in visit.result["critical_failures"]:
+        if item_id in existing:
+            continue
+        try:
+            opened.append(create_action(actor, visit, item_id))
+        except Conflict:  # a manager opened it by hand at this very moment: theirs stands
+            continue
+    return opened
 
 
 def advance(actor: User, action: CorrectiveAction, step: str, note: str = "",
             photo: ProcessedPhoto | None = None, files: PendingFiles | None = None) -> None:
     """Take a step; closing needs a note and a photo, verifying a second person. Flush only."""
-    access.require(actor, f"action.{step}", action)
+    access.require_step(actor, "action", step, action)
     rule = ACTIONS.rule(action.status, step)
+    unchanged = [CorrectiveAction.id == action.id, CorrectiveAction.status == rule.source]
+    if step == ActionStep.VERIFY:  # the verifier was checked against this closer: it must still be them
+        unchanged.append(CorrectiveAction.closed_by_id == action.closed_by_id)
     if step == ActionStep.CLOSE:
         _close(actor, action, note, photo, files)
     elif step == ActionStep.VERIFY:
         action.verified_by_id, action.verified_at = actor.id, utcnow()
     elif step == ActionStep.REOPEN:  # the evidence did not convince
         action.closed_by_id = action.closed_at = None
-    claimed = db.session.execute(
-        update(CorrectiveAction).where(CorrectiveAction.id == action.id, CorrectiveAction.status == rule.source)
-        .values(status=rule.target).execution_options(synchronize_session=False))
+    claimed = db.session.execute(update(CorrectiveAction).where(*unchanged).values(status=rule.target)
+                                 .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise Conflict("the action was changed by someone else meanwhile; reload it and try again")
     set_committed_value(action, "status", rule.target)
@@ -81,9 +95,9 @@ def advance(actor: User, action: CorrectiveAction, step: str, note: str = "",
 def _close(actor: User, action: CorrectiveAction, note: str, photo, files: PendingFiles | None) -> None:
     problems = []
     if not note.strip():
-        problems.append({"field": "note", "code": "required", "message": "a closing note is required"})
+        problems.append({"field": "note", "code": "closing_note_required", "message": "a closing note is required"})
     if photo is None:
-        problems.append({"field": "photo", "code": "required", "message": "a closing photo is required"})
+        problems.append({"field": "photo", "code": "closing_photo_required", "message": "a closing photo is required"})
     if problems:
         raise Invalid("closing an action needs evidence: a note and a photo", problems)
     action.closing_note, action.closing_photo = note.strip(), files.add_photo(photo.image, photo.thumbnail)

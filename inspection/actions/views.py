@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -60,12 +61,15 @@ def show(action_id: int):
 @login_required
 def update(action_id: int):
     action = visible_action(current_user, action_id)
+    step, comment = request.form.get("step", ""), request.form.get("comment", "")
     with flashed_problems():
-        if request.form.get("comment", "").strip():
-            with write_transaction():
-                add_comment(current_user, action, request.form["comment"])
-        if request.form.get("step"):
-            _advance(action)
+        photo = _closing_photo(action, step)
+        # One transaction: a step that is refused does not leave its comment behind.
+        with write_with_files(current_app.config["MEDIA_DIR"], [photo] if photo else []) as files:
+            if comment.strip():
+                add_comment(current_user, action, comment)
+            if step:
+                advance(current_user, action, step, request.form.get("note", ""), photo, files)
     return redirect(url_for("actions.show", action_id=action_id))
 
 
@@ -79,16 +83,15 @@ def evidence(action_id: int):
     return send_file(path, mimetype="image/jpeg")
 
 
-def _advance(action) -> None:
-    access.require(current_user, f"action.{request.form['step']}", action)  # before decoding any photo
+def _closing_photo(action, step: str):
+    """Return the uploaded evidence, decoded only once the user may take this step."""
     upload = request.files.get("photo")
-    photo = None
-    if upload and upload.filename:
-        config = current_app.config
-        try:
-            photo = process(upload.stream.read(config["MAX_PHOTO_BYTES"] + 1), config["MAX_PHOTO_BYTES"],
-                            config["MAX_PHOTO_PIXELS"])
-        except PhotoError as error:
-            raise Invalid(f"{upload.filename}: {error}") from None
-    with write_with_files(current_app.config["MEDIA_DIR"]) as files:
-        advance(current_user, action, request.form["step"], request.form.get("note", ""), photo, files)
+    if not step or not upload or not upload.filename:
+        return None
+    access.require_step(current_user, "action", step, action)
+    config = current_app.config
+    try:
+        return process(upload.stream.read(config["MAX_PHOTO_BYTES"] + 1), config["MAX_PHOTO_BYTES"],
+                       config["MAX_PHOTO_PIXELS"], ZoneInfo(config["TIMEZONE"]))
+    except PhotoError as error:
+        raise Invalid(f"{upload.filename}: {error}") from None

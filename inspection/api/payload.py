@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +32,13 @@ class VisitPayload(BaseModel):
     notes: dict[str, str] = {}
 
 
+class KeptPhoto(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item: str
+    name: str
+
+
 class CorrectionPayload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -37,7 +46,16 @@ class CorrectionPayload(BaseModel):
     notes: dict[str, str] = {}
     started_at: AwareDatetime | None = None
     finished_at: AwareDatetime | None = None
-    keep_photos: list[str] | None = None
+    # One picture may stand under two items: a kept photo is named by its item and stored name.
+    keep_photos: list[KeptPhoto] | None = None
+
+
+def json_body(request: Request) -> Any:
+    """Return the JSON body, or None when there is none or it is not JSON."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # the parser gives up on very deep nesting instead of saying it is invalid
+        raise BadRequest("the JSON is nested too deeply") from None
 
 
 def read_body(request: Request) -> tuple[Any, list]:
@@ -50,12 +68,12 @@ def read_body(request: Request) -> tuple[Any, list]:
             raise BadRequest("the multipart body needs a part named 'visit' holding the visit JSON")
         try:
             data = json.loads(raw)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise BadRequest(f"the 'visit' part is not valid JSON: {error}") from None
         uploads = [(name[len(PHOTO_FIELD):], file) for name, file in request.files.items(multi=True)
                    if name.startswith(PHOTO_FIELD)]
         return data, uploads
-    data = request.get_json(silent=True)
+    data = json_body(request)
     if data is None:
         raise BadRequest("the body must be JSON (application/json) or multipart/form-data")
     return data, []
@@ -67,23 +85,43 @@ def validated(model: type[BaseModel], data: Any):
         return model.model_validate(data)
     except ValidationError as error:
         details = [{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"],
-                    "code": "invalid_field"} for e in error.errors()]
+                    "code": "invalid_field", "text": e["msg"]} for e in error.errors()]
         raise BadRequest("the visit is not in the expected shape", details) from None
 
 
-def process_photos(uploads: list) -> list[tuple[str, ProcessedPhoto]]:
-    """Check and shrink each upload; Invalid naming every refused photo by its item."""
+@dataclass
+class Upload:
+    """A photo as sent: read (at most one byte past the limit) but not decoded."""
+
+    item_id: str
+    filename: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def read_uploads(uploads: list) -> list[Upload]:
+    """Read the photo parts, refusing more photos than a visit may carry."""
     config = current_app.config
     if len(uploads) > config["MAX_PHOTOS_PER_VISIT"]:
         raise TooLarge(f"at most {config['MAX_PHOTOS_PER_VISIT']} photos per visit")
+    return [Upload(item_id, upload.filename or "photo", upload.stream.read(config["MAX_PHOTO_BYTES"] + 1))
+            for item_id, upload in uploads]
+
+
+def process_photos(uploads: list[Upload]) -> list[tuple[str, ProcessedPhoto]]:
+    """Check and shrink each upload; Invalid naming every refused photo by its item."""
+    config = current_app.config
     zone = ZoneInfo(config["TIMEZONE"])
     photos, problems = [], []
-    for item_id, upload in uploads:
-        data = upload.stream.read(config["MAX_PHOTO_BYTES"] + 1)
+    for upload in uploads:
         try:
-            photos.append((item_id, process(data, config["MAX_PHOTO_BYTES"], config["MAX_PHOTO_PIXELS"], zone)))
+            photos.append((upload.item_id, process(upload.data, config["MAX_PHOTO_BYTES"],
+                                                   config["MAX_PHOTO_PIXELS"], zone)))
         except PhotoError as error:
-            problems.append(AnswerProblem(item_id, f"{upload.filename or 'photo'}: {error}", "photo_refused"))
+            problems.append(AnswerProblem(upload.item_id, f"{upload.filename}: {error}", "photo_refused"))
     if problems:
         raise Invalid("some photos were refused", problems)
     return photos

@@ -18,9 +18,9 @@ from ..photos.storage import write_with_files
 from ..problems import BadRequest, NotFound, Unauthorized
 from ..review.services import Correction, resubmit, review
 from ..visits.serializers import visit_json, visit_summary
-from ..visits.services import Submission, check_may_submit, submit_visit, visible_visit
+from ..visits.services import Submission, check_may_submit, fingerprint, replayed, submit_visit, visible_visit
 from ..web.requests import period
-from .payload import CorrectionPayload, VisitPayload, process_photos, read_body, validated
+from .payload import CorrectionPayload, VisitPayload, json_body, process_photos, read_body, read_uploads, validated
 from .performance import branch_json, staff_json
 from .tokens import user_for_token
 
@@ -82,16 +82,24 @@ def branches():
 
 @bp.post("/visits")
 def create_visit():
-    data, uploads = read_body(request)
+    data, parts = read_body(request)
     payload = validated(VisitPayload, data)
+    uploads = read_uploads(parts)
+    # A retry is recognised from the bytes sent, before anything is decoded or checked again.
+    content_sha256 = fingerprint(payload.checklist, payload.branch, payload.started_at, payload.finished_at,
+                                 payload.answers, payload.notes, [(u.item_id, u.sha256) for u in uploads])
+    existing = replayed(current_user, payload.id, content_sha256)
+    if existing is not None:
+        return jsonify(visit_summary(existing)), 200
     checklist = checklist_for_submission(payload.checklist, payload.version)
-    check_may_submit(current_user, checklist, payload.branch, payload.id)
+    check_may_submit(current_user, checklist, payload.branch)
     submission = Submission(
         uuid=payload.id, checklist_id=payload.checklist, branch_code=payload.branch,
         started_at=payload.started_at, finished_at=payload.finished_at,
         answers=payload.answers, notes=payload.notes, photos=process_photos(uploads),
     )
-    with write_with_files(current_app.config["MEDIA_DIR"]) as files:
+    photos = [photo for _, photo in submission.photos]
+    with write_with_files(current_app.config["MEDIA_DIR"], photos) as files:
         visit, created = submit_visit(current_user, checklist, submission, files)
     return jsonify(visit_summary(visit)), 201 if created else 200
 
@@ -104,14 +112,16 @@ def get_visit(visit_uuid: str):
 @bp.post("/visits/<visit_uuid>/review")
 def review_visit(visit_uuid: str):
     visit = visible_visit(current_user, visit_uuid)
-    body = request.get_json(silent=True)
+    body = json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("action"), str):
         raise BadRequest('send {"action": "start" | "release" | "return", "comment", "item_comments"}')
-    comments = body.get("item_comments") or {}
+    comment, comments = body.get("comment") or "", body.get("item_comments") or {}
+    if not isinstance(comment, str):
+        raise BadRequest("comment must be text")
     if not isinstance(comments, dict) or not all(isinstance(v, str) for v in comments.values()):
         raise BadRequest("item_comments must map item ids to text")
     with write_transaction():
-        event = review(current_user, visit, body["action"], str(body.get("comment") or ""), comments)
+        event = review(current_user, visit, body["action"], comment, comments)
     return jsonify({**visit_summary(visit), "status": visit.status, "version": visit.version,
                     "event": {"action": event.action, "from": event.from_status, "to": event.to_status}})
 
@@ -123,12 +133,18 @@ def correct_visit(visit_uuid: str):
     payload = validated(CorrectionPayload, data)
     access.require_party(current_user, "visit.resubmit", visit)  # before any photo is decoded
     correction = Correction(answers=payload.answers, notes=payload.notes, started_at=payload.started_at,
-                            finished_at=payload.finished_at, keep_photos=payload.keep_photos,
-                            photos=process_photos(uploads))
-    with write_with_files(current_app.config["MEDIA_DIR"]) as files:
+                            finished_at=payload.finished_at, keep_photos=_kept(payload),
+                            photos=process_photos(read_uploads(uploads)))
+    with write_with_files(current_app.config["MEDIA_DIR"], [photo for _, photo in correction.photos]) as files:
         visit, changed = resubmit(current_user, visit, correction, files)
     return jsonify({**visit_summary(visit), "status": visit.status, "version": visit.version,
                     "changed": changed})
+
+
+def _kept(payload: CorrectionPayload) -> list[tuple[str, str]] | None:
+    if payload.keep_photos is None:
+        return None
+    return [(photo.item, photo.name) for photo in payload.keep_photos]
 
 
 @bp.get("/staff/<code>/performance")

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import select
 
 from ..checklists import Checklist, ChecklistError, canonical_json, from_snapshot, load_file
@@ -31,21 +31,13 @@ def checklist_files(folder: Path) -> list[Path]:
 
 
 def get_catalog() -> Catalog:
-    """Return the current checklists; a request sees one catalog from start to end."""
-    if has_request_context() and "catalog" in g:
-        return g.catalog
-    catalog = _current()
-    if has_request_context():
-        g.catalog = catalog
-    return catalog
+    """Return the checklists as last loaded (loading them the first time); never reloads mid-request."""
+    cached = current_app.extensions.get("inspection_catalog")
+    return cached if cached is not None else refresh_catalog()
 
 
-def load_catalog_for_request() -> None:
-    """Load (and freeze) changed checklists at the start of a request, before its own transactions."""
-    get_catalog()
-
-
-def _current() -> Catalog:
+def refresh_catalog() -> Catalog:
+    """Reload the checklists if their files changed, freezing new versions; run before a request's work."""
     folder = Path(current_app.config["CHECKLIST_DIR"])
     files = checklist_files(folder)
     stamp = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)

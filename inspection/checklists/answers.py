@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from .model import Checklist, Item
 
 NA = "na"
+# Larger numbers are typing errors or probes; they would also overflow floats when printed.
+MAX_NUMBER = 1e15
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,13 @@ def value_problem(item: Item, value: object) -> str | None:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (not isinstance(value, float) or math.isfinite(value)) and abs(value) <= MAX_NUMBER
 
 
 def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_NUMBER
 
 
 def _yes_no(item: Item, value: object) -> str | None:

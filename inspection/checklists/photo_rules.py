@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .answers import NA, AnswerProblem, value_problem, visible_items
 from .model import Checklist, Item, Section
-from .scoring import _score_item
+from .scoring import score_item
 
 
 def photo_problems(checklist: Checklist, answers: dict, counts: dict[str, int]) -> list[AnswerProblem]:
@@ -40,5 +40,5 @@ def _counted(item: Item, value: object) -> bool:
 
 def _falls_short(section: Section, item: Item, value: object) -> bool:
     """Tell whether a counted answer earns less than the item's full points."""
-    outcome = _score_item(item, value, section.id)
+    outcome = score_item(item, value, section.id)
     return outcome.status == "scored" and outcome.earned < outcome.possible

@@ -99,7 +99,7 @@ def score(checklist: Checklist, answers: dict) -> Result:
         for item in section.items:
             value = answers.get(item.id)
             counted = item.id in visible and value is not None and not _is_na(value)
-            result = _score_item(item, value if counted else None, section.id)
+            result = score_item(item, value if counted else None, section.id)
             items[item.id] = result
             tally.add(result.earned, result.possible)
             dimension = item_dimension(section, item)
@@ -117,7 +117,8 @@ def _is_na(value: object) -> bool:
     return isinstance(value, str) and value == NA
 
 
-def _score_item(item: Item, value: object, section_id: str) -> ItemResult:
+def score_item(item: Item, value: object, section_id: str) -> ItemResult:
+    """Score one answer by its item's rule (None: excluded)."""
     if value is None:
         return ItemResult(section_id, "excluded")
     if not item.scored:

@@ -10,6 +10,8 @@ from flask import Blueprint, Response, abort, request, send_file, stream_with_co
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 
+from ..lifecycle import VisitStatus
+from ..problems import BadRequest
 from ..web.requests import period
 from .services import answer_rows, visit_rows
 
@@ -24,6 +26,8 @@ def download(kind: str, fmt: str):
         abort(404)
     start, end = period()
     filters = {key: request.args.get(key) for key in ("branch", "region", "checklist", "status")}
+    if filters["status"] and filters["status"] not in set(VisitStatus):
+        raise BadRequest(f"status is one of {', '.join(VisitStatus)}")
     rows = KINDS[kind](current_user, start, end, filters)
     name = f"{kind}-{start}-{end}"
     if fmt == "csv":

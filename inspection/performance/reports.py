@@ -8,16 +8,13 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import charts
 from ..catalog.services import frozen_checklist
 from ..checklists import DIMENSIONS
 from ..checklists.model import item_dimension
 from ..extensions import db
-from ..labels import dimension_labels
 from ..lifecycle import COUNTED_VISITS
 from ..org.models import Branch, Staff
 from ..visits.models import StaffResult, Visit
@@ -199,12 +196,3 @@ def grouped_by_checklist(sections: dict[tuple[str, str], list[float]]) -> dict[s
     for (checklist, section), scores in sections.items():
         grouped[checklist].append((section, sum(scores) / len(scores)))
     return dict(grouped)
-
-
-def staff_context(staff: Staff, start: date, end: date) -> dict:
-    """Return what a staff member's page and scorecard show for a period."""
-    report = staff_report(staff, start, end)
-    trend = monthly(report.months, lambda tally: tally.score)
-    rows = dimension_rows(report.dimensions, dimension_labels())
-    return {"report": report, "trend_chart": charts.trend_chart(trend, str(_l("Score by month"))),
-            "dimension_chart": charts.bar_chart(rows, str(_l("Dimensions"))) if rows else None}

@@ -10,8 +10,8 @@ from .. import access, charts
 from ..labels import dimension_labels
 from ..web.requests import period
 from . import services
+from .context import staff_context
 from .lookups import reportable_branch, reportable_staff, scoped_regions
-from .reports import staff_context
 
 bp = Blueprint("performance", __name__, url_prefix="/performance")
 

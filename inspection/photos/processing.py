@@ -40,10 +40,8 @@ class ProcessedPhoto:
 
 
 def process(data: bytes, max_bytes: int, max_pixels: int, local_zone: tzinfo = timezone.utc) -> ProcessedPhoto:
-    """Check, orient, shrink and strip an upload; raise PhotoError naming the problem.
-
-    `local_zone` places EXIF capture times that carry no offset of their own.
-    """
+    """Check, orient, shrink and strip an upload; raise PhotoError naming the problem."""
+    # `local_zone` places EXIF capture times that carry no offset of their own.
     if not data:
         raise PhotoError("the file is empty")
     if len(data) > max_bytes:

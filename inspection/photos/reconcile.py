@@ -22,7 +22,7 @@ class MediaReport:
     recovered: list[str] = field(default_factory=list)  # put back in place from a staged copy or the photo
     orphans: list[str] = field(default_factory=list)  # on disk, named by no row, older than the grace period
     removed: list[str] = field(default_factory=list)
-    stale_partials: list[str] = field(default_factory=list)
+    stale_partials: list[str] = field(default_factory=list)  # staged or set-aside copies no longer needed
     recent_unreferenced: int = 0  # may belong to a transaction still under way: left alone
 
     @property
@@ -39,13 +39,18 @@ def stored_files(media_dir: Path) -> dict[str, Path]:
     return found
 
 
-def _partials(media_dir: Path) -> dict[str, list[Path]]:
+def _spare_copies(media_dir: Path) -> dict[str, list[Path]]:
+    """Return, by stored name, the copies outside the shards: staged partials and files set aside to trash."""
     by_name: dict[str, list[Path]] = {}
-    tmp = media_dir / TMP_DIR
+    tmp, trash = media_dir / TMP_DIR, media_dir / TRASH_DIR
     for path in tmp.iterdir() if tmp.is_dir() else ():
         match = PARTIAL.fullmatch(path.name)
         if match:
             by_name.setdefault(match["name"], []).append(path)
+    # A collector killed between its two renames leaves the only copy of a named file in trash.
+    for path in trash.iterdir() if trash.is_dir() else ():
+        if STORED_NAME.fullmatch(path.name):
+            by_name.setdefault(path.name, []).append(path)
     return by_name
 
 
@@ -53,9 +58,9 @@ def check(media_dir: str | Path, referenced: set[str], grace_seconds: float, rep
     """Compare named files with stored ones; with repair, restore what can be and collect the rest."""
     media_dir, report = Path(media_dir), MediaReport()
     cutoff = time.time() - grace_seconds
-    on_disk, partials = stored_files(media_dir), _partials(media_dir)
+    on_disk, partials = stored_files(media_dir), _spare_copies(media_dir)
     for name in sorted(referenced - set(on_disk)):
-        # Staged copies left unused (cut short by a crash) are collected below with the stale partials.
+        # Copies left unused (cut short by a crash, or set aside) are collected below with the stale ones.
         if repair and _restore(media_dir, name, partials.get(name, []), on_disk):
             report.recovered.append(name)
             on_disk[name] = media_path(media_dir, name)

@@ -43,11 +43,9 @@ def existing_media_path(media_dir: str | Path, name: str) -> Path | None:
 
 
 def write_file(media_dir: str | Path, name: str, data: bytes) -> None:
-    """Write a stored file whole and durable: temporary file, fsync, then rename over the final name.
-
-    Rewriting an existing file also refreshes its time, so the collector never takes a file that a
-    transaction about to commit has just named.
-    """
+    """Write a stored file whole and durable: temporary file, fsync, then rename over the final name."""
+    # Rewriting an existing file also refreshes its time, so the collector never takes a file that a
+    # transaction about to commit has just named.
     final = media_path(media_dir, name)
     tmp_dir = Path(media_dir) / TMP_DIR
     tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -58,18 +56,29 @@ def write_file(media_dir: str | Path, name: str, data: bytes) -> None:
         os.fsync(handle.fileno())
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(temporary, final)
+    _sync_folder(final.parent)  # the rename itself must survive a power cut that the commit survives
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 class PendingFiles:
-    """Files a transaction will name, written to their final names just before it commits."""
+    """Files a transaction will name, written to their final names before it commits."""
 
     def __init__(self, media_dir: str | Path):
         self.media_dir = Path(media_dir)
         self.files: dict[str, bytes] = {}
+        self.written: set[str] = set()
 
     def add(self, name: str, data: bytes) -> None:
         media_path(self.media_dir, name)  # refuse a bad name now, not at commit time
-        self.files[name] = data
+        if name not in self.written:
+            self.files[name] = data
 
     def add_photo(self, image: bytes, thumbnail: bytes) -> str:
         """Add a photo and its thumbnail; return the photo's stored name."""
@@ -78,18 +87,22 @@ class PendingFiles:
         self.add(thumbnail_name(name), thumbnail)
         return name
 
-    def discard(self) -> None:
-        self.files.clear()
-
     def write(self) -> None:
         for name, data in self.files.items():
             write_file(self.media_dir, name, data)
+            self.written.add(name)
+        self.files.clear()
 
 
 @contextmanager
-def write_with_files(media_dir: str | Path):
-    """Run one write transaction; the files it added are on disk before it commits."""
+def write_with_files(media_dir: str | Path, photos=()):
+    """Run one write transaction; the files it names are on disk before it commits."""
+    # Photos known beforehand are written before the transaction takes the database's write lock
+    # (SQLite holds one for the whole transaction), so that fsyncs never keep other writers waiting.
     pending = PendingFiles(media_dir)
+    for photo in photos:
+        pending.add_photo(photo.image, photo.thumbnail)
+    pending.write()
     with write_transaction():
         yield pending
         pending.write()

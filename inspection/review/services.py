@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from .. import access
@@ -17,7 +18,7 @@ from ..extensions import db
 from ..lifecycle import REVIEW_ACTIONS, VisitAction, VisitStatus
 from ..photos.processing import ProcessedPhoto
 from ..photos.storage import PendingFiles
-from ..problems import BadRequest, Conflict, NotFound
+from ..problems import BadRequest, Conflict, NotFound, TooLarge
 from ..visits.content import Content, add_photo_files, apply_content, check_content, photo_counts, photo_row
 from ..visits.models import Visit, VisitEvent, VisitRevision
 from ..visits.trail import move, record_revision
@@ -28,7 +29,7 @@ def review(actor: User, visit: Visit, action: str, comment: str = "",
     """Take one review step; returning needs a comment. Flush only."""
     if action not in REVIEW_ACTIONS:
         raise BadRequest(f"unknown action '{action}': use start, release or return")
-    access.require(actor, f"visit.{action}", visit)
+    access.require_step(actor, "visit", action, visit)
     item_comments = {key: text.strip() for key, text in (item_comments or {}).items() if text and text.strip()}
     checklist = frozen_checklist(visit.checklist_version)
     unknown = sorted(key for key in item_comments if checklist.item(key) is None)
@@ -50,7 +51,7 @@ class Correction:
     notes: dict
     started_at: datetime | None = None  # None: keep the visit's times
     finished_at: datetime | None = None
-    keep_photos: list[str] | None = None  # stored names; None keeps every photo
+    keep_photos: list[tuple[str, str]] | None = None  # (item, stored name) pairs; None keeps every photo
     photos: list[tuple[str, ProcessedPhoto]] = field(default_factory=list)
 
     def fingerprint(self) -> str:
@@ -67,16 +68,17 @@ class Correction:
 
 def resubmit(actor: User, visit: Visit, correction: Correction,
              files: PendingFiles | None = None) -> tuple[Visit, bool]:
-    """Store the corrections of a returned visit as its next version; return it and whether it changed.
-
-    The same correction sent again after it was stored (a retry) returns the visit unchanged. Flush only.
-    """
+    """Store a returned visit's corrections as its next version; return it and whether it changed. Flush only."""
+    # The same correction sent again after it was stored (a retry) returns the visit unchanged.
     fingerprint = correction.fingerprint()
     if _already_stored(actor, visit, fingerprint):
         return visit, False
-    access.require(actor, "visit.resubmit", visit)
+    access.require_step(actor, "visit", VisitAction.RESUBMIT, visit)
     checklist = frozen_checklist(visit.checklist_version)
     kept = _kept_photos(visit, correction.keep_photos)
+    limit = current_app.config["MAX_PHOTOS_PER_VISIT"]
+    if len(kept) + len(correction.photos) > limit:
+        raise TooLarge(f"at most {limit} photos per visit")
     content = Content(correction.started_at or visit.started_at, correction.finished_at or visit.finished_at,
                       correction.answers, correction.notes)
     counts = photo_counts([photo.item_id for photo in kept] + [item_id for item_id, _ in correction.photos])
@@ -103,13 +105,15 @@ def resubmit(actor: User, visit: Visit, correction: Correction,
     return visit, True
 
 
-def _kept_photos(visit: Visit, names: list[str] | None) -> list:
-    if names is None:
+def _kept_photos(visit: Visit, pairs: list[tuple[str, str]] | None) -> list:
+    if pairs is None:
         return list(visit.photos)
-    unknown = sorted(set(names) - {photo.stored_name for photo in visit.photos})
+    wanted = set(pairs)
+    unknown = sorted(wanted - {(photo.item_id, photo.stored_name) for photo in visit.photos})
     if unknown:
-        raise BadRequest(f"keep_photos names photos this visit does not have: {', '.join(unknown)}")
-    return [photo for photo in visit.photos if photo.stored_name in set(names)]
+        names = ", ".join(f"{item}/{name}" for item, name in unknown)
+        raise BadRequest(f"keep_photos names photos this visit does not have: {names}")
+    return [photo for photo in visit.photos if (photo.item_id, photo.stored_name) in wanted]
 
 
 def _already_stored(actor: User, visit: Visit, fingerprint: str) -> bool:

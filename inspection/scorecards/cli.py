@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..org.models import Branch, Staff
-from ..performance.reports import staff_context
+from ..performance.context import staff_context
 from ..visits.models import Visit
 from .render import render_pdf
 from .services import branch_context, visit_pdf

@@ -89,6 +89,11 @@ def template_version() -> str:
 
 def render_pdf(template: str, allowed_media: set[str], **context) -> bytes:
     """Render a scorecard template to PDF bytes; only listed media files may be embedded."""
+    return render_pdf_reporting(template, allowed_media, **context)[0]
+
+
+def render_pdf_reporting(template: str, allowed_media: set[str], **context) -> tuple[bytes, list[str]]:
+    """Render a scorecard template to PDF bytes, and say which media files were missing from disk."""
     html = render_template(template, pdf=True, **context)
     fetcher = ScorecardFetcher(Path(current_app.static_folder), Path(current_app.config["MEDIA_DIR"]),
                                allowed_media)
@@ -97,4 +102,4 @@ def render_pdf(template: str, allowed_media: set[str], **context) -> bytes:
         logger.warning("scorecard refused to fetch %s", url[:200])
     for url in fetcher.missing:
         logger.error("scorecard printed without a missing photo file: %s (run `flask media check`)", url[:200])
-    return pdf
+    return pdf, fetcher.missing

@@ -23,7 +23,7 @@ from ..performance import reports
 from ..photos.storage import thumbnail_name
 from ..visits.models import Visit
 from ..visits.services import visit_details
-from .render import render_pdf, template_version
+from .render import render_pdf_reporting, template_version
 
 
 def visit_context(visit: Visit) -> dict:
@@ -63,7 +63,9 @@ def visit_pdf(visit: Visit) -> bytes:
     path = folder / f"{visit.uuid}-v{visit.version}-{template_version()[:16]}.pdf"
     if path.exists():
         return path.read_bytes()
-    pdf = render_pdf("scorecards/visit.html", visit_media(visit), **visit_context(visit))
+    pdf, missing = render_pdf_reporting("scorecards/visit.html", visit_media(visit), **visit_context(visit))
+    if missing:  # printed without a photo whose file is lost: not kept, so a repaired file shows next time
+        return pdf
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(f"{visit.uuid}-*.pdf"):
         stale.unlink(missing_ok=True)

@@ -7,8 +7,8 @@ import uuid
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 
+from ..performance.context import staff_context
 from ..performance.lookups import reportable_branch, reportable_staff
-from ..performance.reports import staff_context
 from ..visits.services import visible_visit
 from ..web.requests import period
 from .render import render_pdf

@@ -12,7 +12,7 @@ from ..auth.models import User
 from ..catalog.models import ChecklistVersion
 from ..db import UTCDateTime, enum_type, utcnow
 from ..extensions import db
-from ..lifecycle import VisitAction, VisitStatus
+from ..lifecycle import VISITS, VisitAction, VisitStatus
 from ..org.models import Branch, Staff
 
 
@@ -102,6 +102,11 @@ class Visit(db.Model):
     events: Mapped[list[VisitEvent]] = relationship(order_by=VisitEvent.id, cascade="all, delete-orphan")
     revisions: Mapped[list[VisitRevision]] = relationship(order_by=VisitRevision.version,
                                                           cascade="all, delete-orphan")
+
+    @property
+    def awaiting_correction(self) -> bool:
+        """Tell whether the visit waits for its submitter to correct it."""
+        return VisitAction.RESUBMIT in VISITS.actions_from(self.status)
 
     __table_args__ = (
         Index("ix_visits_branch_finished", "branch_id", "finished_at"),

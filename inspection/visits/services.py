@@ -40,28 +40,32 @@ class Submission:
 
     def fingerprint(self) -> str:
         """Return a hash of the content, to tell a retry from a conflicting reuse of the id."""
-        content = {
-            "checklist": self.checklist_id, "branch": self.branch_code,
-            "started_at": self.started_at.isoformat(), "finished_at": self.finished_at.isoformat(),
-            "answers": self.answers, "notes": self.notes,
-            "photos": sorted((item_id, photo.sha256) for item_id, photo in self.photos),
-        }
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return fingerprint(self.checklist_id, self.branch_code, self.started_at, self.finished_at, self.answers,
+                           self.notes, [(item_id, photo.sha256) for item_id, photo in self.photos])
 
     def content(self) -> Content:
         return Content(self.started_at, self.finished_at, self.answers, self.notes)
 
 
+def fingerprint(checklist_id: str, branch_code: str, started_at: datetime, finished_at: datetime, answers: dict,
+                notes: dict, photo_hashes: list[tuple[str, str]]) -> str:
+    """Return the hash of a submission; photos count by the SHA-256 of the bytes sent, so none is decoded."""
+    content = {
+        "checklist": checklist_id, "branch": branch_code,
+        "started_at": started_at.isoformat(), "finished_at": finished_at.isoformat(),
+        "answers": answers, "notes": notes, "photos": sorted(photo_hashes),
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def submit_visit(actor: User, checklist: Checklist, submission: Submission,
                  files: PendingFiles | None = None) -> tuple[Visit, bool]:
-    """Score and store a visit with its photo files; return it and whether it is new. Flush only.
-
-    Sending the same visit again, even at the same instant, returns the stored one; the same id with
-    other content is a Conflict.
-    """
-    fingerprint = submission.fingerprint()
-    existing = _replay(actor, submission.uuid, fingerprint)
+    """Score and store a visit with its photo files; return it and whether it is new. Flush only."""
+    # Sending the same visit again, even at the same instant, returns the stored one; the same id with
+    # other content is a Conflict.
+    content_sha256 = submission.fingerprint()
+    existing = replayed(actor, submission.uuid, content_sha256)
     if existing is not None:
         return existing, False
     branch = _submittable_branch(actor, checklist, submission.branch_code)
@@ -69,7 +73,7 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission,
     result, staff = check_content(checklist, branch, submission.content(), counts)
     visit = Visit(uuid=submission.uuid, checklist_id=checklist.id, snapshot=freeze(checklist), branch=branch,
                   submitter_id=actor.id, status=VISITS.rule(None, VisitAction.SUBMIT).target,
-                  content_sha256=fingerprint)
+                  content_sha256=content_sha256)
     apply_content(visit, checklist, submission.content(), result, staff)
     visit.all_photos = [photo_row(item_id, photo) for item_id, photo in submission.photos]
     try:
@@ -78,11 +82,11 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission,
             db.session.flush()
     except IntegrityError:
         # Another request inserted this id between our look and our insert (PostgreSQL): read theirs.
-        existing = _replay(actor, submission.uuid, fingerprint)
+        existing = replayed(actor, submission.uuid, content_sha256)
         if existing is None:
             raise
         return existing, False
-    record_creation(actor, visit, fingerprint)
+    record_creation(actor, visit, content_sha256)
     add_photo_files(files, [photo for _, photo in submission.photos])
     return visit, True
 
@@ -95,18 +99,17 @@ def _submittable_branch(actor: User, checklist: Checklist, branch_code: str) -> 
     return branch
 
 
-def check_may_submit(actor: User, checklist: Checklist, branch_code: str, visit_uuid: uuid.UUID) -> None:
-    """Refuse early (before photos are decoded) a new visit the actor may not submit; retries pass."""
-    if db.session.scalar(select(Visit.id).where(Visit.uuid == visit_uuid)) is None:
-        _submittable_branch(actor, checklist, branch_code)
+def check_may_submit(actor: User, checklist: Checklist, branch_code: str) -> None:
+    """Refuse a new visit the actor may not submit, before any of its photos is decoded."""
+    _submittable_branch(actor, checklist, branch_code)
 
 
-def _replay(actor: User, visit_uuid: uuid.UUID, fingerprint: str) -> Visit | None:
+def replayed(actor: User, visit_uuid: uuid.UUID, content_sha256: str) -> Visit | None:
     """Return the stored visit if this is a retry of it; Conflict if the id holds other content."""
     existing = db.session.scalar(select(Visit).where(Visit.uuid == visit_uuid))
     if existing is None:
         return None
-    if existing.submitter_id == actor.id and existing.content_sha256 == fingerprint:
+    if existing.submitter_id == actor.id and existing.content_sha256 == content_sha256:
         return existing
     raise Conflict(f"visit {visit_uuid} was already submitted with other content")
 

@@ -31,6 +31,7 @@ def move(actor: User, visit: Visit, action: str, comment: str = "", item_comment
                        to_status=rule.target, version=version, comment=comment, item_comments=item_comments or {})
     db.session.add(event)
     db.session.flush()
+    db.session.expire(visit, ["events"])  # a history already loaded would miss this step
     return event
 
 

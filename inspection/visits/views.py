@@ -66,10 +66,11 @@ def index():
 @login_required
 def photo(name: str):
     stored_name = name.replace("-thumb.jpg", ".jpg")
-    # A file named by its content may belong to several visits (or versions): one visible is enough.
-    rows = db.session.scalars(select(Photo).where(Photo.stored_name == stored_name)
-                              .options(selectinload(Photo.visit))).all()
-    if not any(access.can(current_user, "visit.view", row.visit) for row in rows):
+    # A file named by its content may belong to many visits (or versions): one the user sees is enough.
+    visible = db.session.scalar(
+        select(Photo.id).join(Visit, Photo.visit_id == Visit.id)
+        .where(Photo.stored_name == stored_name, access.visit_filter(current_user, Visit)).limit(1))
+    if visible is None:
         raise NotFound(f"no photo {name}")
     try:
         path = existing_media_path(current_app.config["MEDIA_DIR"], name)

@@ -21,7 +21,8 @@ def details(problems: list) -> list[dict]:
     described = []
     for problem in problems:
         if isinstance(problem, dict):
-            described.append(problem)
+            described.append({**problem, "text": problem.get("text") or problem_text(problem.get("code", ""),
+                                                                                     problem.get("message", ""))})
         else:
             described.append({"item": problem.item, "code": problem.code, "message": problem.message,
                               "text": problem_text(problem.code, problem.message)})
@@ -49,4 +50,6 @@ def http_response(error: HTTPException):
 
 
 def _page(status: int, message: str, problems: list[dict]):
-    return render_template("error.html", status=status, title=problem_title(status), message=message, problems=problems), status
+    page = render_template("error.html", status=status, title=problem_title(status), message=message,
+                           problems=problems)
+    return page, status

@@ -10,6 +10,7 @@ from flask import current_app, flash, request
 
 from ..labels import problem_title
 from ..problems import BadRequest, Conflict, Invalid
+from .errors import details
 
 DEFAULT_DAYS = 90
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -47,4 +48,5 @@ def flashed_problems():
     try:
         yield
     except (BadRequest, Conflict, Invalid) as problem:
-        flash(f"{problem_title(problem.status)}: {problem}", "error")
+        texts = " ".join(detail["text"] for detail in details(problem.details))
+        flash(f"{problem_title(problem.status)}: {texts or problem}", "error")

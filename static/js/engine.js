@@ -5,8 +5,10 @@ const DIMENSIONS = ["reliability", "responsiveness", "assurance", "empathy", "ta
 const UNSCORED = ["servqual", "text", "photo", "staff"];
 const EPSILON = 1e-9;
 
-const isInt = (v) => typeof v === "number" && Number.isInteger(v);
-const isNum = (v) => typeof v === "number" && Number.isFinite(v);
+// Larger numbers are typing errors or probes; the server refuses them too.
+const MAX_NUMBER = 1e15;
+const isNum = (v) => typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= MAX_NUMBER;
+const isInt = (v) => isNum(v) && Number.isInteger(v);
 const sameValue = (a, b) => typeof a === typeof b && a === b;
 
 export function itemScored(item) {

@@ -2,6 +2,8 @@
 import { checkAnswers, score } from "./engine.js";
 import { localProblems, showErrors, showMessage } from "./feedback.js";
 import { deletePhotos, loadPhotos, putPhoto, removePhoto, shrinkPhoto } from "./photos.js";
+import { zonedIso } from "./times.js";
+import { showPhoto, toggleStopwatch } from "./widgets.js";
 
 const form = document.getElementById("visit-form");
 const checklist = JSON.parse(document.getElementById("checklist-data").textContent);
@@ -22,6 +24,10 @@ let draft = { uuid: crypto.randomUUID(), version, startedAt: new Date().toISOStr
 
 const field = (name) => form.elements.namedItem(name);
 const itemBox = (id) => document.getElementById(`item-${id}`);
+const TIME_FIELDS = ["visit-date", "time-in", "time-out"];
+const timeValues = () => TIME_FIELDS.map((name) => field(name)?.value ?? "").join(" ");
+// The returned visit's times as the server rendered them: left alone, they are sent back as they were.
+const renderedTimes = timeValues();
 
 function readValue(item) {
   const na = field(`na.${item.id}`);
@@ -137,58 +143,27 @@ async function restoreDraft() {
   }
   refresh();
   for (const photo of (prefill && prefill.photos) || []) {
-    if (!draft.removed.includes(photo.name)) showPhoto(photo.item, photo.thumbnail, photo.name, () => keepOut(photo));
+    if (!draft.removed.includes(photoKey(photo))) showPhoto(form, photo.item, photo.thumbnail, photo.name, () => keepOut(photo));
   }
   for (const photo of await loadPhotos(draftKey)) addPhoto(photo);
 }
 
 // -- widgets ----------------------------------------------------------------------------------
 
-function startStopwatch(box) {
-  const button = box.querySelector(".stopwatch-toggle");
-  const input = box.querySelector("input");
-  if (box.dataset.running) {
-    clearInterval(Number(box.dataset.running));
-    delete box.dataset.running;
-    button.textContent = button.dataset.start;
-    button.classList.remove("running");
-    form.dispatchEvent(new Event("input"));
-    return;
-  }
-  const started = performance.now();
-  button.textContent = button.dataset.stop;
-  button.classList.add("running");
-  box.dataset.running = String(setInterval(() => {
-    input.value = ((performance.now() - started) / 1000).toFixed(1);
-  }, 100));
-}
-
-function showPhoto(item, src, alt, onRemove) {
-  const figure = document.createElement("figure");
-  figure.className = "photo-thumb";
-  const img = document.createElement("img");
-  img.src = src;
-  img.alt = alt;
-  const remove = document.createElement("button");
-  remove.type = "button";
-  remove.className = "photo-remove";
-  remove.textContent = "×";
-  remove.addEventListener("click", () => { figure.remove(); onRemove(); });
-  figure.append(img, remove);
-  form.querySelector(`[data-photos="${item}"]`).append(figure);
-}
-
 function addPhoto(photo) {
   photos.set(photo.id, photo);
-  showPhoto(photo.item, URL.createObjectURL(photo.blob), photo.name, async () => {
+  showPhoto(form, photo.item, URL.createObjectURL(photo.blob), photo.name, async () => {
     photos.delete(photo.id);
     await removePhoto(photo.id);
   });
 }
 
+// One picture may stand under two items, so a photo of the returned visit is known by both.
+const photoKey = (photo) => `${photo.item}/${photo.name}`;
+
 // A photo of the returned visit that the submitter takes out of the corrected version.
 function keepOut(photo) {
-  draft.removed = [...draft.removed, photo.name];
+  draft.removed = [...draft.removed, photoKey(photo)];
   saveDraft();
 }
 
@@ -205,7 +180,7 @@ async function onPhotos(input) {
 
 form.addEventListener("click", (event) => {
   const toggle = event.target.closest(".stopwatch-toggle");
-  if (toggle) startStopwatch(toggle.closest(".stopwatch"));
+  if (toggle) toggleStopwatch(toggle.closest(".stopwatch"), () => form.dispatchEvent(new Event("input")));
   const step = event.target.closest("[data-step]");
   if (step) {
     const input = step.parentElement.querySelector("input");
@@ -229,13 +204,15 @@ form.addEventListener("input", () => { refresh(); saveDraft(); });
 
 function visitTimes() {
   if (!field("visit-date")) return [draft.startedAt, new Date().toISOString()];
+  if (correctUrl && timeValues() === renderedTimes) return [prefill.started_at, prefill.finished_at];
   const date = field("visit-date").value;
-  const toIso = (time) => (date && time ? new Date(`${date}T${time}`).toISOString() : null);
-  return [toIso(field("time-in").value), toIso(field("time-out").value)];
+  // Typed where the branch is: the app's time zone, whatever the device's own setting.
+  return [zonedIso(date, field("time-in").value, form.dataset.timezone),
+    zonedIso(date, field("time-out").value, form.dataset.timezone)];
 }
 
 function keptPhotos() {
-  return ((prefill && prefill.photos) || []).filter((photo) => !draft.removed.includes(photo.name));
+  return ((prefill && prefill.photos) || []).filter((photo) => !draft.removed.includes(photoKey(photo)));
 }
 
 function photoCounts() {
@@ -261,7 +238,7 @@ function send(body) {
 
 function requestBody(startedAt, finishedAt, answers) {
   const content = { started_at: startedAt, finished_at: finishedAt, answers, notes: readNotes() };
-  const visit = correctUrl ? { ...content, keep_photos: keptPhotos().map((photo) => photo.name) }
+  const visit = correctUrl ? { ...content, keep_photos: keptPhotos().map(({ item, name }) => ({ item, name })) }
     : { id: draft.uuid, checklist: checklist.id, version: draft.version, branch: form.dataset.branch, ...content };
   const body = new FormData();
   body.append("visit", JSON.stringify(visit));

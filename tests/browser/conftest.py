@@ -57,7 +57,8 @@ def live_server(tmp_path_factory):
 
 def _seed() -> None:
     branch = Branch(code="SH01", name="上海人民广场营业厅", region="华东区", address="人民大道 100 号")
-    branch.staff = [Staff(code="S001", name="张伟", position="营业员"), Staff(code="S002", name="李娜", position="大堂经理")]
+    branch.staff = [Staff(code="S001", name="张伟", position="营业员"),
+                    Staff(code="S002", name="李娜", position="大堂经理")]
     db.session.add(branch)
     db.session.flush()
     for email, role in (("inspector@example.com", "inspector"), ("shopper@example.com", "shopper"),

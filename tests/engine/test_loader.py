@@ -45,7 +45,8 @@ def test_servqual_survey_has_22_items_across_five_dimensions():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("a: &x 1\nb: *x\n", ["c.yaml:1: YAML anchors are not allowed (&x)", "c.yaml:2: YAML aliases are not allowed (*x)"]),
+    ("a: &x 1\nb: *x\n",
+     ["c.yaml:1: YAML anchors are not allowed (&x)", "c.yaml:2: YAML aliases are not allowed (*x)"]),
     ("a: !!python/object/apply:os.system [echo]\n", ["c.yaml:1: YAML tags are not allowed"]),
     ("a: !custom 1\n", ["c.yaml:1: YAML tags are not allowed (!custom)"]),
     ("id: a\nid: b\n", ["c.yaml:2: duplicate key 'id'"]),
@@ -118,8 +119,10 @@ def test_unknown_keys_and_values_are_named():
     ("{id: y, text: Y, type: yes_no, photo: on_fail}", "item 'y': photo on_fail needs an item that earns points"),
     ("{id: p, text: P, type: photo, photo: never}", "item 'p': a photo item cannot refuse photos"),
     ("{id: n, text: N, type: number, pass: {min: 5, max: 1}, points: 2}", "item 'n': pass min is greater than max"),
-    ("{id: y, text: Y, type: yes_no, show_if: {item: y, equals: true}}", "item 'y': show_if cannot name the item itself"),
-    ("{id: y, text: Y, type: yes_no, show_if: {item: zz, equals: true}}", "item 'y': show_if names an unknown item 'zz'"),
+    ("{id: y, text: Y, type: yes_no, show_if: {item: y, equals: true}}",
+     "item 'y': show_if cannot name the item itself"),
+    ("{id: y, text: Y, type: yes_no, show_if: {item: zz, equals: true}}",
+     "item 'y': show_if names an unknown item 'zz'"),
 ])
 def test_type_rules(item, message):
     found = problems(one_item(item))

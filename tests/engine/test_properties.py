@@ -113,7 +113,8 @@ def test_a_critical_failure_always_fails(case):
     data, answers = case
     result = score(build(data), answers)
     critical = [item["id"] for section in data["sections"] for item in section["items"] if item["critical"]]
-    failed = [i for i in critical if result.items[i].status == "scored" and result.items[i].earned < result.items[i].possible]
+    failed = [i for i in critical
+              if result.items[i].status == "scored" and result.items[i].earned < result.items[i].possible]
     assert result.critical_failures == failed
     if failed:
         assert result.passed is False
