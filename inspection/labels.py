@@ -62,6 +62,7 @@ PROBLEM_TEXTS = {
     "photo_required_on_fail": _l("A photo is required when the standard is not met."),
     "photo_refused": _l("Photo refused: %(reason)s"),
     "times_missing": _l("Enter the visit date, time in and time out."),
+    "invalid_field": _l("This field is missing or not in the expected form."),
     "time_zone_missing": _l("The time needs a time zone."),
     "implausible_date": _l("This date is not plausible."),
     "finished_before_started": _l("The visit ends before it starts."),

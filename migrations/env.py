@@ -34,19 +34,25 @@ def run_migrations_online():
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     with database.engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            # Batch migrations recreate tables; with foreign keys on, dropping a table that other rows
-            # refer to fails. The pragma only works outside a transaction, so it goes to the driver.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        context.configure(connection=connection, target_metadata=target_metadata, **options)
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
-            if broken:
-                raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
+        if connection.dialect.name != "sqlite":
+            context.configure(connection=connection, target_metadata=target_metadata, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+            return
+        # Batch migrations recreate tables; with foreign keys on, dropping a table that other rows
+        # refer to fails. The pragma only works outside a transaction, so it goes to the driver first.
+        driver = connection.connection.driver_connection
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata, **options)
+            dangling_before = set(driver.execute("PRAGMA foreign_key_check").fetchall())
+            with context.begin_transaction():
+                context.run_migrations()
+                added = set(connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()) - dangling_before
+                if added:  # raised inside the transaction, so the migration is rolled back
+                    raise RuntimeError(f"the migration left rows that refer to nothing: {sorted(added)[:5]}")
+        finally:
+            driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

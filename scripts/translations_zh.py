@@ -81,7 +81,7 @@ ZH = {
     "Too large": "内容太大", "Not accepted": "未被接受", "Something went wrong": "出现问题",
     "Back to the home page": "返回首页", "Not sent yet: see the items marked in red.": "尚未提交：请查看标红的项目。",
     "The reviewer also commented on the items marked below.": "审核人还对下面标注的项目提出了意见。",
-    "Visit time": "到访时间",
+    "Visit time": "到访时间", "This field is missing or not in the expected form.": "此字段缺失或格式不对。",
     "Say what was done: a closing note is required.": "请填写整改说明。",
     "Show it: a closing photo is required.": "请上传整改后的照片。",
     "Scored by": "评分人", "Scorecard": "成绩单", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",

@@ -13,6 +13,7 @@ from flask import g
 from sqlalchemy import create_engine, event, text
 
 from inspection import create_app
+from inspection.api.tokens import create_token
 from inspection.extensions import db
 
 from . import factories
@@ -124,6 +125,20 @@ def org(app):
 def users(org):
     """Return one user per role, scoped to the east region (admin: everything)."""
     return {role: factories.make_user(role, regions=("East",) if role != "admin" else ()) for role in ROLES}
+
+
+@pytest.fixture
+def small(app):
+    """Serve the test checklists (tests/fixtures) instead of the shipped ones."""
+    app.config["CHECKLIST_DIR"] = str(factories.FIXTURES)
+
+
+@pytest.fixture
+def tokens(users):
+    """Return an API token per role."""
+    secrets = {role: create_token(user)[1] for role, user in users.items()}
+    db.session.commit()
+    return secrets
 
 
 @pytest.fixture(params=ROLES)

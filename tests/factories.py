@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
+from sqlalchemy import func, select
+
 from inspection.auth.services import add_user
 from inspection.checklists import load_text
 from inspection.extensions import db
@@ -85,3 +87,18 @@ def api_visit(branch: str = "E1", **changes) -> dict:
     }
     body.update(changes)
     return body
+
+
+def bearer(token: str) -> dict:
+    """Return the header that signs an API call in with a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def count(model) -> int:
+    """Return how many rows a table holds."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def media_files(app) -> list[Path]:
+    """Return every file under the media folder."""
+    return [path for path in Path(app.config["MEDIA_DIR"]).rglob("*") if path.is_file()]

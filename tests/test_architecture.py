@@ -6,14 +6,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# A role compared or tested for membership: `.role ==`, `.role !=`, `.role in`, `Role.X ==`.
-ROLE_TEST = re.compile(r"\.role\s*(==|!=|in\b|not\s+in\b)|\bRole\.[A-Z]+\s*(==|!=)|==\s*Role\.|['\"](admin|manager|"
-                       r"inspector|shopper)['\"]\s*(==|!=|in\b)")
+# A role compared or tested for membership: `role ==`, `.role.value !=`, `.role in (...)`, `Role.X in`,
+# `"admin" ==`; checking that a role exists at all (`role in ROLES`) and loops (`for role in`) are no decision.
+ROLE_TEST = re.compile(r"(?<!for )\brole(\.value)?\s*(==|!=|(not\s+)?in\b(?!\s+(ROLES|Role)\b))"
+                       r"|\bRole\.[A-Z]+\s*(==|!=|in\b)|(==|!=)\s*Role\."
+                       r"|['\"](admin|manager|inspector|shopper)['\"]\s*(==|!=|in\b)")
 
 
 def test_only_the_access_policy_compares_roles():
     offenders = []
-    for path in [*ROOT.glob("inspection/**/*.py"), *ROOT.glob("templates/**/*.html")]:
+    for path in [*ROOT.glob("inspection/**/*.py"), *ROOT.glob("templates/**/*.html"), *ROOT.glob("static/js/*.js")]:
         if path == ROOT / "inspection" / "access.py":
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

@@ -9,7 +9,8 @@ import pytest
 from inspection.extensions import db
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
-from inspection.review.services import Correction, resubmit, review
+from inspection.review.correction import Correction, resubmit
+from inspection.review.services import review
 from inspection.visits.services import submit_visit
 
 from . import factories

@@ -14,7 +14,8 @@ from inspection.extensions import db
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
 from inspection.problems import BadRequest, Conflict, Forbidden, Invalid
-from inspection.review.services import Correction, resubmit, review, revision_diff
+from inspection.review.correction import Correction, resubmit
+from inspection.review.services import review, revision_diff
 from inspection.visits.services import submit_visit
 
 from . import factories

@@ -70,16 +70,32 @@ def open_for_critical_failures(actor: User, visit) -> list[CorrectiveAction]:
     return opened
 
 
+def check_step(actor: User, action: CorrectiveAction, step: str, note: str = "", photo=None):
+    """Check a step, writing nothing: who may take it, from which state, and a closing's evidence."""
+    access.require_step(actor, "action", step, action)
+    rule = ACTIONS.rule(action.status, step)
+    if step == ActionStep.CLOSE:
+        problems = []
+        if not note.strip():
+            problems.append({"field": "note", "code": "closing_note_required", "message": "a closing note is required"})
+        if photo is None:
+            problems.append({"field": "photo", "code": "closing_photo_required",
+                             "message": "a closing photo is required"})
+        if problems:
+            raise Invalid("closing an action needs evidence: a note and a photo", problems)
+    return rule
+
+
 def advance(actor: User, action: CorrectiveAction, step: str, note: str = "",
             photo: ProcessedPhoto | None = None, files: PendingFiles | None = None) -> None:
     """Take a step; closing needs a note and a photo, verifying a second person. Flush only."""
-    access.require_step(actor, "action", step, action)
-    rule = ACTIONS.rule(action.status, step)
+    rule = check_step(actor, action, step, note, photo)
     unchanged = [CorrectiveAction.id == action.id, CorrectiveAction.status == rule.source]
     if step == ActionStep.VERIFY:  # the verifier was checked against this closer: it must still be them
         unchanged.append(CorrectiveAction.closed_by_id == action.closed_by_id)
     if step == ActionStep.CLOSE:
-        _close(actor, action, note, photo, files)
+        action.closing_note, action.closing_photo = note.strip(), files.add_photo(photo.image, photo.thumbnail)
+        action.closed_by_id, action.closed_at = actor.id, utcnow()
     elif step == ActionStep.VERIFY:
         action.verified_by_id, action.verified_at = actor.id, utcnow()
     elif step == ActionStep.REOPEN:  # the evidence did not convince
@@ -90,18 +106,6 @@ def advance(actor: User, action: CorrectiveAction, step: str, note: str = "",
         raise Conflict("the action was changed by someone else meanwhile; reload it and try again")
     set_committed_value(action, "status", rule.target)
     db.session.flush()
-
-
-def _close(actor: User, action: CorrectiveAction, note: str, photo, files: PendingFiles | None) -> None:
-    problems = []
-    if not note.strip():
-        problems.append({"field": "note", "code": "closing_note_required", "message": "a closing note is required"})
-    if photo is None:
-        problems.append({"field": "photo", "code": "closing_photo_required", "message": "a closing photo is required"})
-    if problems:
-        raise Invalid("closing an action needs evidence: a note and a photo", problems)
-    action.closing_note, action.closing_photo = note.strip(), files.add_photo(photo.image, photo.thumbnail)
-    action.closed_by_id, action.closed_at = actor.id, utcnow()
 
 
 def add_comment(actor: User, action: CorrectiveAction, text: str) -> ActionComment:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from .. import access
 from ..db import write_transaction
 from ..extensions import db
+from ..lifecycle import ActionStep
 from ..org.models import Branch
 from ..performance.lookups import scoped_regions
 from ..photos.processing import PhotoError, process
@@ -20,7 +21,7 @@ from ..problems import Invalid, NotFound
 from ..visits.models import Visit
 from ..visits.services import visible_visit
 from ..web.requests import flashed_problems, local_today
-from .services import actions_query, add_comment, advance, create_action, visible_action
+from .services import actions_query, add_comment, advance, check_step, create_action, visible_action
 
 bp = Blueprint("actions", __name__)
 
@@ -64,6 +65,8 @@ def update(action_id: int):
     step, comment = request.form.get("step", ""), request.form.get("comment", "")
     with flashed_problems():
         photo = _closing_photo(action, step)
+        if step:  # refused before any file is written
+            check_step(current_user, action, step, request.form.get("note", ""), photo)
         # One transaction: a step that is refused does not leave its comment behind.
         with write_with_files(current_app.config["MEDIA_DIR"], [photo] if photo else []) as files:
             if comment.strip():
@@ -86,7 +89,7 @@ def evidence(action_id: int):
 def _closing_photo(action, step: str):
     """Return the uploaded evidence, decoded only once the user may take this step."""
     upload = request.files.get("photo")
-    if not step or not upload or not upload.filename:
+    if step != ActionStep.CLOSE or not upload or not upload.filename:
         return None
     access.require_step(current_user, "action", step, action)
     config = current_app.config

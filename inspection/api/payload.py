@@ -63,7 +63,10 @@ def read_body(request: Request) -> tuple[Any, list]:
     if request.mimetype == "multipart/form-data":
         raw = request.form.get("visit")
         if raw is None and "visit" in request.files:
-            raw = request.files["visit"].read().decode("utf-8", errors="replace")
+            try:
+                raw = request.files["visit"].read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadRequest("the 'visit' part is not UTF-8 text") from None
         if raw is None:
             raise BadRequest("the multipart body needs a part named 'visit' holding the visit JSON")
         try:
@@ -85,7 +88,7 @@ def validated(model: type[BaseModel], data: Any):
         return model.model_validate(data)
     except ValidationError as error:
         details = [{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"],
-                    "code": "invalid_field", "text": e["msg"]} for e in error.errors()]
+                    "code": "invalid_field"} for e in error.errors()]
         raise BadRequest("the visit is not in the expected shape", details) from None
 
 

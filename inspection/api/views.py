@@ -11,14 +11,25 @@ from ..catalog.services import checklist_for_submission, get_catalog
 from ..checklists import canonical_json
 from ..db import write_transaction
 from ..extensions import csrf, db, login_manager
+from ..lifecycle import VisitAction
 from ..org.models import Staff
 from ..performance.lookups import reportable_branch, reportable_staff
 from ..performance.reports import branch_report, staff_report
 from ..photos.storage import write_with_files
 from ..problems import BadRequest, NotFound, Unauthorized
-from ..review.services import Correction, resubmit, review
+from ..review.correction import Correction, already_stored, check_correction, correction_fingerprint, resubmit
+from ..review.services import review
 from ..visits.serializers import visit_json, visit_summary
-from ..visits.services import Submission, check_may_submit, fingerprint, replayed, submit_visit, visible_visit
+from ..visits.services import (
+    Submission,
+    check_may_submit,
+    check_submission,
+    fingerprint,
+    replayed,
+    stored_visit,
+    submit_visit,
+    visible_visit,
+)
 from ..web.requests import period
 from .payload import CorrectionPayload, VisitPayload, json_body, process_photos, read_body, read_uploads, validated
 from .performance import branch_json, staff_json
@@ -84,22 +95,25 @@ def branches():
 def create_visit():
     data, parts = read_body(request)
     payload = validated(VisitPayload, data)
+    checklist = None
+    if stored_visit(payload.id) is None:  # a new visit: its scope is checked before any photo is read
+        checklist = checklist_for_submission(payload.checklist, payload.version)
+        check_may_submit(current_user, checklist, payload.branch)
     uploads = read_uploads(parts)
     # A retry is recognised from the bytes sent, before anything is decoded or checked again.
     content_sha256 = fingerprint(payload.checklist, payload.branch, payload.started_at, payload.finished_at,
                                  payload.answers, payload.notes, [(u.item_id, u.sha256) for u in uploads])
-    existing = replayed(current_user, payload.id, content_sha256)
+    existing = replayed(current_user, payload.id, content_sha256, payload.version)
     if existing is not None:
         return jsonify(visit_summary(existing)), 200
-    checklist = checklist_for_submission(payload.checklist, payload.version)
-    check_may_submit(current_user, checklist, payload.branch)
     submission = Submission(
         uuid=payload.id, checklist_id=payload.checklist, branch_code=payload.branch,
-        started_at=payload.started_at, finished_at=payload.finished_at,
-        answers=payload.answers, notes=payload.notes, photos=process_photos(uploads),
+        started_at=payload.started_at, finished_at=payload.finished_at, answers=payload.answers,
+        notes=payload.notes, photos=process_photos(uploads), version=payload.version,
     )
-    photos = [photo for _, photo in submission.photos]
-    with write_with_files(current_app.config["MEDIA_DIR"], photos) as files:
+    checklist = checklist or checklist_for_submission(payload.checklist, payload.version)
+    check_submission(current_user, checklist, submission)  # every problem before any file is written
+    with write_with_files(current_app.config["MEDIA_DIR"], [photo for _, photo in submission.photos]) as files:
         visit, created = submit_visit(current_user, checklist, submission, files)
     return jsonify(visit_summary(visit)), 201 if created else 200
 
@@ -115,7 +129,9 @@ def review_visit(visit_uuid: str):
     body = json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("action"), str):
         raise BadRequest('send {"action": "start" | "release" | "return", "comment", "item_comments"}')
-    comment, comments = body.get("comment") or "", body.get("item_comments") or {}
+    comment, comments = body.get("comment", ""), body.get("item_comments") or {}
+    if comment is None:
+        comment = ""
     if not isinstance(comment, str):
         raise BadRequest("comment must be text")
     if not isinstance(comments, dict) or not all(isinstance(v, str) for v in comments.values()):
@@ -129,16 +145,21 @@ def review_visit(visit_uuid: str):
 @bp.put("/visits/<visit_uuid>")
 def correct_visit(visit_uuid: str):
     visit = visible_visit(current_user, visit_uuid)
-    data, uploads = read_body(request)
+    data, parts = read_body(request)
     payload = validated(CorrectionPayload, data)
-    access.require_party(current_user, "visit.resubmit", visit)  # before any photo is decoded
+    access.require_party(current_user, "visit.resubmit", visit)  # before any photo is read
+    uploads = read_uploads(parts)
     correction = Correction(answers=payload.answers, notes=payload.notes, started_at=payload.started_at,
-                            finished_at=payload.finished_at, keep_photos=_kept(payload),
-                            photos=process_photos(read_uploads(uploads)))
+                            finished_at=payload.finished_at, keep_photos=_kept(payload))
+    if already_stored(current_user, visit, correction_fingerprint(correction, [(u.item_id, u.sha256)
+                                                                                for u in uploads])):
+        return jsonify({**visit_summary(visit), "status": visit.status, "version": visit.version, "changed": False})
+    access.require_step(current_user, "visit", VisitAction.RESUBMIT, visit)  # returned, before decoding anything
+    correction.photos = process_photos(uploads)
+    check_correction(current_user, visit, correction)  # every problem before any file is written
     with write_with_files(current_app.config["MEDIA_DIR"], [photo for _, photo in correction.photos]) as files:
         visit, changed = resubmit(current_user, visit, correction, files)
-    return jsonify({**visit_summary(visit), "status": visit.status, "version": visit.version,
-                    "changed": changed})
+    return jsonify({**visit_summary(visit), "status": visit.status, "version": visit.version, "changed": changed})
 
 
 def _kept(payload: CorrectionPayload) -> list[tuple[str, str]] | None:

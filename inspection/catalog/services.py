@@ -31,7 +31,7 @@ def checklist_files(folder: Path) -> list[Path]:
 
 
 def get_catalog() -> Catalog:
-    """Return the checklists as last loaded (loading them the first time); never reloads mid-request."""
+    """Return the checklists as last loaded, loading them the first time; only refresh_catalog reloads."""
     cached = current_app.extensions.get("inspection_catalog")
     return cached if cached is not None else refresh_catalog()
 
@@ -45,6 +45,9 @@ def refresh_catalog() -> Catalog:
     if cached is not None and cached.stamp == stamp:
         return cached
     with _lock:
+        cached = current_app.extensions.get("inspection_catalog")
+        if cached is not None and cached.stamp == stamp:  # another thread loaded it while we waited
+            return cached
         catalog = _load(files, stamp)
         # Frozen as soon as they are offered, so that a draft filled against one is scored with it later.
         freeze_all(list(catalog.checklists.values()))

@@ -60,12 +60,14 @@ def check(media_dir: str | Path, referenced: set[str], grace_seconds: float, rep
     cutoff = time.time() - grace_seconds
     on_disk, partials = stored_files(media_dir), _spare_copies(media_dir)
     for name in sorted(referenced - set(on_disk)):
-        # Copies left unused (cut short by a crash, or set aside) are collected below with the stale ones.
-        if repair and _restore(media_dir, name, partials.get(name, []), on_disk):
-            report.recovered.append(name)
+        # A partial younger than the grace period may be a writer's file still being written: not taken.
+        copies = [path for path in partials.get(name, []) if path.parent.name == TRASH_DIR or _mtime(path) <= cutoff]
+        if repair and _restore(media_dir, name, copies, on_disk):
+            report.recovered.append(name)  # its other copies are collected below with the stale ones
             on_disk[name] = media_path(media_dir, name)
         else:
             report.missing.append(name)
+            partials.pop(name, None)  # the only trace of a lost file: left for a person to look at
     for name, path in sorted(on_disk.items()):
         if name in referenced:
             continue
@@ -124,11 +126,11 @@ def _collect(media_dir: Path, path: Path, cutoff: float) -> bool:
         return False
     if _mtime(moved) > cutoff:  # written again just now: a transaction is about to name it
         if path.exists():
-            moved.unlink()
+            moved.unlink(missing_ok=True)
         else:
             os.replace(moved, path)
         return False
-    moved.unlink()
+    moved.unlink(missing_ok=True)
     return True
 
 

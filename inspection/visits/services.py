@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from .. import access
 from ..auth.models import User
 from ..catalog.services import freeze, frozen_checklist
-from ..checklists import Checklist
+from ..checklists import Checklist, Result
 from ..extensions import db
 from ..lifecycle import VISITS, VisitAction
 from ..org.models import Branch, Staff
@@ -37,6 +37,7 @@ class Submission:
     answers: dict
     notes: dict[str, str] = field(default_factory=dict)
     photos: list[tuple[str, ProcessedPhoto]] = field(default_factory=list)
+    version: str | None = None  # the checklist version the form was filled against, when the client said
 
     def fingerprint(self) -> str:
         """Return a hash of the content, to tell a retry from a conflicting reuse of the id."""
@@ -59,18 +60,24 @@ def fingerprint(checklist_id: str, branch_code: str, started_at: datetime, finis
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def check_submission(actor: User, checklist: Checklist, submission: Submission) -> tuple[Branch, Result, dict]:
+    """Check a new visit, writing nothing: scope, then times, answers, notes, photo rules and staff at once."""
+    branch = _submittable_branch(actor, checklist, submission.branch_code)
+    counts = photo_counts(item_id for item_id, _ in submission.photos)
+    result, staff = check_content(checklist, branch, submission.content(), counts)
+    return branch, result, staff
+
+
 def submit_visit(actor: User, checklist: Checklist, submission: Submission,
                  files: PendingFiles | None = None) -> tuple[Visit, bool]:
     """Score and store a visit with its photo files; return it and whether it is new. Flush only."""
     # Sending the same visit again, even at the same instant, returns the stored one; the same id with
     # other content is a Conflict.
     content_sha256 = submission.fingerprint()
-    existing = replayed(actor, submission.uuid, content_sha256)
+    existing = replayed(actor, submission.uuid, content_sha256, submission.version)
     if existing is not None:
         return existing, False
-    branch = _submittable_branch(actor, checklist, submission.branch_code)
-    counts = photo_counts(item_id for item_id, _ in submission.photos)
-    result, staff = check_content(checklist, branch, submission.content(), counts)
+    branch, result, staff = check_submission(actor, checklist, submission)
     visit = Visit(uuid=submission.uuid, checklist_id=checklist.id, snapshot=freeze(checklist), branch=branch,
                   submitter_id=actor.id, status=VISITS.rule(None, VisitAction.SUBMIT).target,
                   content_sha256=content_sha256)
@@ -82,7 +89,7 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission,
             db.session.flush()
     except IntegrityError:
         # Another request inserted this id between our look and our insert (PostgreSQL): read theirs.
-        existing = replayed(actor, submission.uuid, content_sha256)
+        existing = replayed(actor, submission.uuid, content_sha256, submission.version)
         if existing is None:
             raise
         return existing, False
@@ -100,16 +107,22 @@ def _submittable_branch(actor: User, checklist: Checklist, branch_code: str) -> 
 
 
 def check_may_submit(actor: User, checklist: Checklist, branch_code: str) -> None:
-    """Refuse a new visit the actor may not submit, before any of its photos is decoded."""
+    """Refuse a new visit the actor may not submit, before any of its photos is read."""
     _submittable_branch(actor, checklist, branch_code)
 
 
-def replayed(actor: User, visit_uuid: uuid.UUID, content_sha256: str) -> Visit | None:
+def stored_visit(visit_uuid: uuid.UUID) -> Visit | None:
+    """Return the visit stored under this id, whoever may see it (to tell a retry from a new visit)."""
+    return db.session.scalar(select(Visit).where(Visit.uuid == visit_uuid))
+
+
+def replayed(actor: User, visit_uuid: uuid.UUID, content_sha256: str, version: str | None = None) -> Visit | None:
     """Return the stored visit if this is a retry of it; Conflict if the id holds other content."""
-    existing = db.session.scalar(select(Visit).where(Visit.uuid == visit_uuid))
+    existing = stored_visit(visit_uuid)
     if existing is None:
         return None
-    if existing.submitter_id == actor.id and existing.content_sha256 == content_sha256:
+    same_version = version is None or existing.checklist_version == version
+    if existing.submitter_id == actor.id and existing.content_sha256 == content_sha256 and same_version:
         return existing
     raise Conflict(f"visit {visit_uuid} was already submitted with other content")
 

@@ -35,7 +35,8 @@ def wants_json() -> bool:
 
 def problem_response(problem: Problem):
     if wants_json():
-        return jsonify({"error": str(problem), "details": details(problem.details)}), problem.status
+        body = {"error": str(problem), "text": problem_title(problem.status), "details": details(problem.details)}
+        return jsonify(body), problem.status
     return _page(problem.status, str(problem), details(problem.details))
 
 
@@ -43,7 +44,8 @@ def http_response(error: HTTPException):
     if error.code is None or error.code < 400:
         return error  # redirects, such as a missing trailing slash
     if wants_json():
-        return jsonify({"error": error.description or error.name, "details": []}), error.code
+        body = {"error": error.description or error.name, "text": problem_title(error.code), "details": []}
+        return jsonify(body), error.code
     # Werkzeug's stock sentences are English; a page says only its translated title then.
     stock = error.description == type(error).description
     return _page(error.code, "" if stock else error.description or "", [])

@@ -11,7 +11,8 @@ const prefillBox = document.getElementById("prefill-data");
 const prefill = prefillBox ? JSON.parse(prefillBox.textContent) : null;
 const version = form.dataset.version;
 const correctUrl = form.dataset.correctUrl;
-const draftKey = correctUrl ? `inspection-correction:${form.dataset.visit}`
+// A correction's draft belongs to one returned version: a later return starts from what the server has.
+const draftKey = correctUrl ? `inspection-correction:${form.dataset.visit}:v${form.dataset.visitVersion}`
   : `inspection-draft:${checklist.id}:${form.dataset.branch}`;
 const items = new Map();
 for (const section of checklist.sections) for (const item of section.items) items.set(item.id, { section, item });
@@ -25,9 +26,7 @@ let draft = { uuid: crypto.randomUUID(), version, startedAt: new Date().toISOStr
 const field = (name) => form.elements.namedItem(name);
 const itemBox = (id) => document.getElementById(`item-${id}`);
 const TIME_FIELDS = ["visit-date", "time-in", "time-out"];
-const timeValues = () => TIME_FIELDS.map((name) => field(name)?.value ?? "").join(" ");
-// The returned visit's times as the server rendered them: left alone, they are sent back as they were.
-const renderedTimes = timeValues();
+const timeValues = (key) => TIME_FIELDS.map((name) => field(name)?.[key] ?? "").join(" ");
 
 function readValue(item) {
   const na = field(`na.${item.id}`);
@@ -203,8 +202,9 @@ form.addEventListener("input", () => { refresh(); saveDraft(); });
 // -- submission -------------------------------------------------------------------------------
 
 function visitTimes() {
-  if (!field("visit-date")) return [draft.startedAt, new Date().toISOString()];
-  if (correctUrl && timeValues() === renderedTimes) return [prefill.started_at, prefill.finished_at];
+  if (!field("visit-date")) return [draft.startedAt, draft.finishedAt || new Date().toISOString()];
+  // The returned visit's times as the server rendered them: left alone, they are sent back as they were.
+  if (correctUrl && timeValues("value") === timeValues("defaultValue")) return [prefill.started_at, prefill.finished_at];
   const date = field("visit-date").value;
   // Typed where the branch is: the app's time zone, whatever the device's own setting.
   return [zonedIso(date, field("time-in").value, form.dataset.timezone),
@@ -247,12 +247,13 @@ function requestBody(startedAt, finishedAt, answers) {
 }
 
 async function submit() {
-  const times = visitTimes();
   const answers = readAnswers();
-  const problems = localProblems(checklist, answers, photoCounts(), times, problemTexts);
+  const problems = localProblems(checklist, answers, photoCounts(), visitTimes(), problemTexts);
   if (problems.length) { showErrors(form, form.dataset.problems || "", problems); return; }
+  // An inspection ends when first sent: a resend after a lost answer must be the same visit, not a conflict.
+  if (!field("visit-date") && !draft.finishedAt) { draft.finishedAt = new Date().toISOString(); saveDraft(); }
   showMessage(form.dataset.sending || "", "info");
-  const xhr = await send(requestBody(...times, answers));
+  const xhr = await send(requestBody(...visitTimes(), answers));
   const reply = JSON.parse(xhr.responseText || "{}");
   if (xhr.status === 200 || xhr.status === 201) {
     localStorage.removeItem(draftKey);
@@ -260,7 +261,9 @@ async function submit() {
     window.location.assign(reply.url);
     return;
   }
-  showErrors(form, reply.error || "", reply.details || []);
+  delete draft.finishedAt; // refused, so nothing was stored: the next send is a new attempt
+  saveDraft();
+  showErrors(form, reply.text || reply.error || "", reply.details || []);
 }
 
 form.addEventListener("submit", async (event) => {
