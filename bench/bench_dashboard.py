@@ -52,7 +52,7 @@ def seed(app) -> None:
             for branch in branches:
                 branch.staff = [Staff(code=f"{branch.code}-S{s}", name=f"员工{s}") for s in range(STAFF_PER_BRANCH)]
             db.session.add_all(branches)
-            admin = add_user("admin@example.com", "管理员", "admin", "bench-pass")
+            admin = add_user("admin@example.com", "管理员", "admin", "Lanmao-qiuqiu-88")
             version = freeze(CHECKLIST).version
             staff = {b.id: [(m.id, m.code) for m in b.staff] for b in branches}
             _bulk_visits(rng, [b.id for b in branches], staff, admin.id, version)
@@ -90,7 +90,7 @@ def _bulk_visits(rng, branch_ids, staff, admin_id, version) -> None:
 def measure(app, label: str) -> None:
     client = app.test_client()
     with app.app_context():
-        client.post("/login", data={"email": "admin@example.com", "password": "bench-pass"})
+        client.post("/login", data={"email": "admin@example.com", "password": "Lanmao-qiuqiu-88"})
     period = "from=2025-11-01&to=2026-11-01"
     pages = {"staff leaderboard (1 year)": f"/performance/leaderboard?{period}",
              "branch scorecard page (90 days)": "/branches/B07/scorecard?from=2026-08-03&to=2026-11-01",

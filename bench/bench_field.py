@@ -61,7 +61,7 @@ def form_app(folder: Path):
             branch.staff = [Staff(code=f"S{i}", name=f"员工{i}") for i in range(8)]
             db.session.add(branch)
             db.session.flush()
-            add_user("i@example.com", "I", "inspector", "bench-pass", regions=("R",))
+            add_user("i@example.com", "I", "inspector", "Lanmao-qiuqiu-88", regions=("R",))
         db.session.remove()
     return app
 
@@ -70,7 +70,7 @@ def bench_form() -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = form_app(Path(folder))
         client = app.test_client()
-        client.post("/login", data={"email": "i@example.com", "password": "bench-pass"})
+        client.post("/login", data={"email": "i@example.com", "password": "Lanmao-qiuqiu-88"})
         form = "/checklists/branch-inspection/new?branch=B1"
         assert client.get(form).status_code == 200
         count = 200

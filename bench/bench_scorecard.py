@@ -59,7 +59,7 @@ def build(folder: Path):
             branch = Branch(code="B1", name="上海人民广场营业厅", region="华东区")
             branch.staff = [Staff(code="S1", name="张伟")]
             db.session.add(branch)
-            user = add_user("i@example.com", "李质检", "admin", "bench-pass")
+            user = add_user("i@example.com", "李质检", "admin", "Lanmao-qiuqiu-88")
         answers = {item.id: random.Random(item.id).random() > 0.2 for _, item in checklist.items()}
         photos = [(f"s{n % 6}-i{n}", process(photo(n), 30 * 1024 * 1024, 60_000_000)) for n in range(10)]
         finished = datetime.now(timezone.utc)

@@ -102,11 +102,11 @@ def seed(url: str, media: Path, inspectors: int) -> Org:
             db.session.flush()
             for number in range(inspectors):
                 region = REGIONS[number % len(REGIONS)]
-                user = add_user(f"inspector{number}@example.com", f"检查员 {number}", "inspector", "load-pass",
+                user = add_user(f"inspector{number}@example.com", f"检查员 {number}", "inspector", "Lanmao-qiuqiu-88",
                                 regions=(region,))
                 org.inspectors.append(Person(user.id, create_token(user, "load")[1], region))
             for number in range(2):
-                user = add_user(f"manager{number}@example.com", f"经理 {number}", "manager", "load-pass",
+                user = add_user(f"manager{number}@example.com", f"经理 {number}", "manager", "Lanmao-qiuqiu-88",
                                 regions=REGIONS)
                 org.managers.append(Person(user.id, create_token(user, "load")[1]))
         db.session.remove()

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from . import config
 from .db import tune_engine
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     config.load(app, overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_template_helpers(app)
@@ -39,6 +40,7 @@ def register_extensions(app: Flask) -> None:
         tune_engine(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=select_locale,
@@ -55,20 +57,28 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or default
 
 
+def register_converters(app: Flask) -> None:
+    from .web.requests import RowId
+
+    app.url_map.converters["id"] = RowId
+
+
 def register_blueprints(app: Flask) -> None:
     from .actions.views import bp as actions_bp
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
-    from .auth.views import bp as auth_bp
+    from .audit.views import bp as audit_bp
     from .exports.views import bp as exports_bp
     from .main.views import bp as main_bp
     from .performance.views import bp as performance_bp
     from .review.views import bp as review_bp
     from .scorecards.views import bp as scorecards_bp
+    from .signin.views import bp as auth_bp
+    from .users.views import bp as users_bp
     from .visits.views import bp as visits_bp
 
     blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
-                  performance_bp, exports_bp)
+                  performance_bp, exports_bp, users_bp, audit_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
@@ -76,8 +86,13 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from .catalog.services import refresh_catalog
     from .web.errors import register_error_handlers
+    from .web.headers import register_security_headers
+    from .web.inputs import check_request_text
 
     register_error_handlers(app)
+    register_security_headers(app)
+
+    app.before_request(check_request_text)
 
     @app.before_request
     def load_changed_checklists():
@@ -103,12 +118,12 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .admin.cli import media_cli
     from .api.cli import token_cli
-    from .auth.cli import user_cli
     from .catalog.cli import checklist_cli
     from .db import init_db_command
     from .demo.cli import demo_command
     from .org.cli import import_cli
     from .scorecards.cli import scorecard_cli
+    from .users.cli import user_cli
 
     commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, media_cli, init_db_command,
                 demo_command)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 
 from .auth.models import Role, User, UserRegion, user_branches
 from .lifecycle import ACTIONS, VISITS, Lifecycle, Party, VisitStatus
@@ -26,6 +26,8 @@ FILL_KINDS = {
     Role.SHOPPER: frozenset({"mystery_shop", "survey"}),
 }
 REVIEWERS = frozenset({Role.ADMIN, Role.MANAGER})
+# Filled in by mystery shoppers, who must stay unknown to the branch side: only reviewers see who they are.
+ANONYMOUS_KINDS = frozenset({"mystery_shop", "survey"})
 REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR})
 LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS}
 
@@ -71,7 +73,10 @@ def visit_filter(user: User, visits):
         return true()
     if user.role == Role.SHOPPER:
         return visits.submitter_id == user.id
-    return visits.branch_id.in_(select(Branch.id).where(branch_filter(user)))
+    in_branches = visits.branch_id.in_(select(Branch.id).where(branch_filter(user)))
+    if user.role in REVIEWERS:
+        return in_branches
+    return and_(in_branches, visits.kind.in_(sorted(fill_kinds(user))))
 
 
 def fill_kinds(user: User) -> frozenset[str]:
@@ -97,7 +102,19 @@ def _reads_reports(user: User, branch: Branch | None) -> bool:
 def _views_visit(user: User, visit) -> bool:
     if user.role == Role.SHOPPER:
         return visit.submitter_id == user.id
-    return in_scope(user, visit.branch)
+    if user.role in REVIEWERS:
+        return in_scope(user, visit.branch)
+    return visit.kind in fill_kinds(user) and in_scope(user, visit.branch)  # inspectors: their own kinds
+
+
+def _names_people(user: User, visit) -> bool:
+    """Tell whether the user may know who filled in the visit (never a shopper's name to the branch side)."""
+    return visit.kind not in ANONYMOUS_KINDS or visit.submitter_id == user.id or _manages(user, visit.branch)
+
+
+def _locks_out(user: User, change) -> bool:
+    """Tell whether an admin's change to an account would take away their own admin rights."""
+    return change.user.id == user.id and (change.role != user.role or not change.active)
 
 
 def _party_refusal(user: User, party: Party, resource) -> str | None:
@@ -119,6 +136,7 @@ def _party_refusal(user: User, party: Party, resource) -> str | None:
 # permission: (user, resource) -> allowed, for everything that is not a lifecycle step.
 RULES = {
     "visit.view": _views_visit,
+    "visit.identify_people": _names_people,
     "checklist.fill": lambda user, checklist: checklist.kind in fill_kinds(user),
     "checklist.read": lambda user, checklist: checklist.kind in listable_kinds(user),
     "reports.view": _reads_reports,
@@ -127,6 +145,9 @@ RULES = {
     "action.comment": lambda user, action: _manages(user, action.branch),
     "visit.open_action": lambda user, visit: visit.status == VisitStatus.RELEASED and _manages(user, visit.branch),
     "admin.manage": lambda user, _: user.role == Role.ADMIN,
+    "users.manage": lambda user, _: user.role == Role.ADMIN,
+    "users.edit": lambda user, change: user.role == Role.ADMIN and not _locks_out(user, change),
+    "audit.read": lambda user, _: user.role == Role.ADMIN,
     "catalog.problems": lambda user, _: user.role == Role.ADMIN,
 }
 

@@ -27,11 +27,27 @@ def defaults(instance_path: str) -> dict:
         "MIN_STAFF_SAMPLE": 3,
         "TIMEZONE": "Asia/Shanghai",
         "ACTION_DUE_DAYS": 7,
-        "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+        # A whole request (photos included); a JSON document alone; one free text (note, comment, text answer).
+        "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+        "MAX_JSON_BYTES": 2 * 1024 * 1024,
+        "MAX_TEXT_CHARS": 4000,
+        # Pixels of all the photos of one request together, read from their headers before any is decoded.
+        "MAX_REQUEST_PIXELS": 400_000_000,
         "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
+        "PASSWORD_HASH_SLOTS": 2,
+        "SESSION_DAYS": 30,
+        # Counted on failed sign-ins only, per e-mail address tried and per client address.
+        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+        "REDIS_URL": "",
+        "PASSWORD_HASH_WAIT": 10,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "LANGUAGES": ["zh_CN", "en"],
         "ENV_NAME": "production",
+        # The session cookie is Secure whenever a request arrives over HTTPS; true makes it Secure always
+        # (behind a proxy that ends TLS and does not say so).
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_SAMESITE": "Lax",
     }
 
 
@@ -50,6 +66,10 @@ def load(app: Flask, overrides: dict | None) -> None:
             )
         app.config["SECRET_KEY"] = INSECURE_DEV_KEY
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(app.config["DATABASE_URL"])
+    # Rate limits are kept in Redis when there is one (shared by every worker), else in this process.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    # No X-RateLimit headers on every answer; a refusal says when to come back (web/errors.py).
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
 
 
 def from_environment(environ: dict, base: dict) -> dict:
@@ -59,11 +79,15 @@ def from_environment(environ: dict, base: dict) -> dict:
         if not name.startswith(ENV_PREFIX) or name.startswith(ENV_PREFIX + "TEST_"):
             continue
         key = name[len(ENV_PREFIX):]
-        if isinstance(base.get(key), (bool, int, float, list)):
+        default = base.get(key)
+        if isinstance(default, (bool, int, float, list)):
             try:
                 raw = json.loads(raw)
             except ValueError:
-                raise RuntimeError(f"{name} must be JSON like its default {base[key]!r}") from None
+                raise RuntimeError(f"{name} must be JSON like its default {default!r}") from None
+            # true is not 1, and 1 is not true: a setting keeps the type of its default.
+            if isinstance(default, bool) != isinstance(raw, bool) or not isinstance(raw, type(default)):
+                raise RuntimeError(f"{name} must be JSON like its default {default!r}, not {raw!r}")
         values[key] = raw
     return values
 

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised by the app factory."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits are named by the views that need them (sign-in); storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(get_remote_address)

@@ -49,6 +49,7 @@ PROBLEM_TITLES = {
     409: _l("Changed in the meantime"),
     413: _l("Too large"),
     422: _l("Not accepted"),
+    429: _l("Too many attempts: wait a moment, then try again"),
 }
 # A problem's code, said in the user's language next to the stable English message.
 PROBLEM_TEXTS = {
@@ -69,9 +70,31 @@ PROBLEM_TEXTS = {
     "visit_too_long": _l("A visit lasts at most 24 hours."),
     "in_future": _l("The visit cannot end in the future."),
     "note_too_long": _l("This note is too long."),
+    "text_too_long": _l("This answer is too long."),
+    "bad_text": _l("This text holds a character that cannot be stored."),
     "closing_note_required": _l("Say what was done: a closing note is required."),
     "closing_photo_required": _l("Show it: a closing photo is required."),
 }
+
+
+AUDIT_LABELS = {
+    "sign_in": _l("Signed in"), "sign_in_failed": _l("Sign-in refused"), "sign_out": _l("Signed out"),
+    "sign_out_everywhere": _l("Signed out everywhere"), "password_change": _l("Password changed"),
+    "password_reset": _l("Password reset"), "user_create": _l("User created"), "user_update": _l("User changed"),
+    "token_create": _l("API token created"), "token_revoke": _l("API token revoked"),
+    "visit_submit": _l("Visit submitted"), "visit_start": _l("Review started"), "visit_release": _l("Visit released"),
+    "visit_return": _l("Visit returned"), "visit_resubmit": _l("Visit corrected"), "export": _l("Export"),
+}
+PASSWORD_TEXTS = {
+    "too_short": _l("Use at least 10 characters."),
+    "personal": _l("Do not use your e-mail address or your name in it."),
+    "guessable": _l("Too easy to guess: a few unrelated words, or a longer phrase, are better."),
+}
+
+
+def password_problem_texts(codes: list[str]) -> list[str]:
+    """Return what is wrong with a new password, in the user's language."""
+    return [str(PASSWORD_TEXTS[code]) for code in codes if code in PASSWORD_TEXTS]
 
 
 def status_label(status: str) -> str:

@@ -47,6 +47,16 @@ class TooLarge(Problem):
     status, code = 413, "too_large"
 
 
+class TooManyRequests(Problem):
+    """Too many attempts, or too much work at once: try again after `retry_after` seconds."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int = 60):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Invalid(Problem):
     """Content that was read but cannot be accepted; `details` lists every problem at once."""
 

@@ -84,6 +84,32 @@ ZH = {
     "Visit time": "到访时间", "This field is missing or not in the expected form.": "此字段缺失或格式不对。",
     "Say what was done: a closing note is required.": "请填写整改说明。",
     "Show it: a closing photo is required.": "请上传整改后的照片。",
+    "Too many attempts: wait a moment, then try again": "尝试次数过多：请稍候再试",
+    "This answer is too long.": "答案太长。", "This text holds a character that cannot be stored.": "文字中有无法保存的字符。",
+    "Signed in": "登录", "Sign-in refused": "登录被拒", "Signed out": "退出", "Signed out everywhere": "在所有设备退出",
+    "Password changed": "修改密码", "Password reset": "重置密码", "User created": "新建用户", "User changed": "修改用户",
+    "API token created": "创建 API 令牌", "API token revoked": "吊销 API 令牌", "Visit submitted": "提交检查",
+    "Review started": "开始审核", "Visit released": "发布检查", "Visit returned": "退回检查", "Visit corrected": "修改检查",
+    "Export": "导出", "Use at least 10 characters.": "密码至少 10 个字符。",
+    "Do not use your e-mail address or your name in it.": "不要在密码中使用您的邮箱或姓名。",
+    "Too easy to guess: a few unrelated words, or a longer phrase, are better.":
+        "密码太容易猜到：请用几个不相关的词或更长的句子。",
+    "Role": "角色", "May sign in": "允许登录", "Current password": "当前密码", "New password": "新密码",
+    "New password again": "再次输入新密码", "The two passwords differ.": "两次输入的密码不一致。",
+    "The current password is wrong.": "当前密码不对。",
+    "Your password is changed; every other session has ended.": "密码已修改；其他设备上的登录已全部退出。",
+    "Users": "用户", "Audit log": "审计日志", "Back": "返回", "Event": "事件", "Every event": "全部事件",
+    "Who (e-mail)": "操作人（邮箱）", "What": "对象", "When": "时间", "Who": "操作人", "From address": "来源地址",
+    "Account": "账户", "Change the password": "修改密码", "Sign out everywhere": "在所有设备退出",
+    "Ends every session of this account, on every device, this one included.": "结束本账户在所有设备上的登录，包括本设备。",
+    "Add a user": "新增用户", "A new user gets a random password, shown once on the next page.":
+        "新用户将获得一个随机密码，只在下一页显示一次。",
+    "Changing the role, the scope or the status signs this user out everywhere.": "修改角色、范围或状态后，该用户将在所有设备上退出登录。",
+    "Reset the password": "重置密码", "Search e-mail or name": "搜索邮箱或姓名", "Scope": "范围", "Active": "启用",
+    "Disabled": "已停用", "The password of this account is now:": "该账户的密码现在是：",
+    "Give it to the user now: it is not shown again. They can change it under \"Account\".":
+        "请立即交给该用户：此密码不会再次显示。用户可在“账户”中修改。",
+    "Back to the users": "返回用户列表",
     "Scored by": "评分人", "Scorecard": "成绩单", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",
 }
 

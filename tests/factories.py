@@ -16,7 +16,7 @@ from inspection.extensions import db
 from inspection.org.models import Branch, Staff
 from inspection.visits.services import Submission
 
-PASSWORD = "password-123"
+PASSWORD = "Lanmao-qiuqiu-88"
 _numbers = itertools.count(1)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -145,7 +145,7 @@ def test_import_refuses_a_wrong_header(runner, tmp_path):
 
 def test_user_add_with_scope(runner, org):
     result = runner.invoke(args=["user", "add", "Lee@Example.com", "--name", "李质检", "--role", "inspector",
-                                 "--branch", "E1", "--region", "West", "--password", "secret-pass"])
+                                 "--branch", "E1", "--region", "West", "--password", "Lanmao-qiuqiu-88"])
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "lee@example.com"))
     assert [b.code for b in user.branches] == ["E1"]
@@ -158,7 +158,8 @@ def test_user_add_with_scope(runner, org):
     (["--role", "boss"], "Invalid value for '--role'"),
 ])
 def test_user_add_refuses_bad_input(runner, org, args, message):
-    result = runner.invoke(args=["user", "add", "a@example.com", "--name", "A", "--password", "secret-pass", *args])
+    result = runner.invoke(args=["user", "add", "a@example.com", "--name", "A", "--password", "Lanmao-qiuqiu-88",
+                                 *args])
     assert result.exit_code != 0
     assert message in result.output
     assert count(User) == 0
@@ -166,9 +167,9 @@ def test_user_add_refuses_bad_input(runner, org, args, message):
 
 def test_user_add_prompts_for_a_hidden_password(runner):
     result = runner.invoke(args=["user", "add", "p@example.com", "--name", "P", "--role", "admin"],
-                           input="long-password\nlong-password\n")
+                           input="Qiuqiu-lanmao-77\nQiuqiu-lanmao-77\n")
     assert result.exit_code == 0, result.output
-    assert "long-password" not in result.output
+    assert "Qiuqiu-lanmao-77" not in result.output
 
 
 def test_init_db_is_idempotent(runner):

@@ -19,6 +19,7 @@ from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto
 from ..photos.storage import PendingFiles
 from ..problems import BadRequest, Conflict, Invalid, NotFound
+from ..texts import check_length
 from .models import ActionComment, CorrectiveAction
 
 
@@ -83,6 +84,7 @@ def check_step(actor: User, action: CorrectiveAction, step: str, note: str = "",
                              "message": "a closing photo is required"})
         if problems:
             raise Invalid("closing an action needs evidence: a note and a photo", problems)
+        check_length("note", note)
     return rule
 
 
@@ -113,6 +115,7 @@ def add_comment(actor: User, action: CorrectiveAction, text: str) -> ActionComme
     access.require(actor, "action.comment", action)
     if not text.strip():
         raise BadRequest("a comment needs some text")
+    check_length("comment", text)
     comment = ActionComment(action_id=action.id, author_id=actor.id, text=text.strip())
     db.session.add(comment)
     db.session.flush()

@@ -50,7 +50,7 @@ def create(visit_uuid: uuid.UUID):
     return redirect(url_for("review.show", visit_uuid=visit_uuid))
 
 
-@bp.get("/actions/<int:action_id>")
+@bp.get("/actions/<id:action_id>")
 @login_required
 def show(action_id: int):
     action = visible_action(current_user, action_id)
@@ -58,7 +58,7 @@ def show(action_id: int):
     return render_template("actions/show.html", action=action, visit=visit, today=local_today())
 
 
-@bp.post("/actions/<int:action_id>")
+@bp.post("/actions/<id:action_id>")
 @login_required
 def update(action_id: int):
     action = visible_action(current_user, action_id)
@@ -76,7 +76,7 @@ def update(action_id: int):
     return redirect(url_for("actions.show", action_id=action_id))
 
 
-@bp.get("/actions/<int:action_id>/evidence")
+@bp.get("/actions/<id:action_id>/evidence")
 @login_required
 def evidence(action_id: int):
     action = visible_action(current_user, action_id)

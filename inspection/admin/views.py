@@ -62,7 +62,7 @@ def _form(kind: str, record=None):
 
 
 @bp.route("/<kind>/new", methods=["GET", "POST"])
-@bp.route("/<kind>/<int:record_id>", methods=["GET", "POST"])
+@bp.route("/<kind>/<id:record_id>", methods=["GET", "POST"])
 def edit(kind: str, record_id: int | None = None):
     model = _resource(kind)["model"]
     record = db.session.get(model, record_id) if record_id else None
@@ -82,7 +82,7 @@ def edit(kind: str, record_id: int | None = None):
     return render_template("admin/edit.html", kind=kind, form=form, record=record)
 
 
-@bp.post("/<kind>/<int:record_id>/active")
+@bp.post("/<kind>/<id:record_id>/active")
 def toggle_active(kind: str, record_id: int):
     record = db.session.get(_resource(kind)["model"], record_id) or abort(404)
     with write_transaction():
@@ -102,8 +102,6 @@ def import_csv(kind: str):
     if report.ok:
         flash(_("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
                 created=len(report.created), updated=len(report.updated), unchanged=len(report.unchanged)), "info")
-    else:
-        flash(_("Nothing imported. Fix these rows and upload again:"), "error")
-        for line, message in report.rejected:
-            flash(_("line %(line)d: %(message)s", line=line, message=message), "error")
-    return redirect(url_for("admin.index", kind=kind))
+        return redirect(url_for("admin.index", kind=kind))
+    # Shown on this page rather than flashed: a long list would not fit in the session cookie.
+    return render_template("admin/import_refused.html", kind=kind, rejected=report.rejected), 422

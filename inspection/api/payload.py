@@ -13,8 +13,9 @@ from flask import Request, current_app
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from ..checklists import AnswerProblem
-from ..photos.processing import PhotoError, ProcessedPhoto, process
+from ..photos.processing import PhotoError, ProcessedPhoto, pixel_count, process
 from ..problems import BadRequest, Invalid, TooLarge
+from ..web.inputs import check_json
 
 PHOTO_FIELD = "photo."
 
@@ -51,11 +52,15 @@ class CorrectionPayload(BaseModel):
 
 
 def json_body(request: Request) -> Any:
-    """Return the JSON body, or None when there is none or it is not JSON."""
+    """Return the JSON body, or None when there is none or it is not JSON; refuse what cannot be stored."""
+    if (request.content_length or 0) > current_app.config["MAX_JSON_BYTES"]:
+        raise TooLarge(f"a JSON body has at most {current_app.config['MAX_JSON_BYTES'] // 1024} KB")
     try:
-        return request.get_json(silent=True)
+        document = request.get_json(silent=True)
     except RecursionError:  # the parser gives up on very deep nesting instead of saying it is invalid
         raise BadRequest("the JSON is nested too deeply") from None
+    check_json(document)
+    return document
 
 
 def read_body(request: Request) -> tuple[Any, list]:
@@ -69,10 +74,13 @@ def read_body(request: Request) -> tuple[Any, list]:
                 raise BadRequest("the 'visit' part is not UTF-8 text") from None
         if raw is None:
             raise BadRequest("the multipart body needs a part named 'visit' holding the visit JSON")
+        if len(raw) > current_app.config["MAX_JSON_BYTES"]:
+            raise TooLarge(f"the 'visit' part has at most {current_app.config['MAX_JSON_BYTES'] // 1024} KB")
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError) as error:
             raise BadRequest(f"the 'visit' part is not valid JSON: {error}") from None
+        check_json(data)
         uploads = [(name[len(PHOTO_FIELD):], file) for name, file in request.files.items(multi=True)
                    if name.startswith(PHOTO_FIELD)]
         return data, uploads
@@ -117,6 +125,10 @@ def read_uploads(uploads: list) -> list[Upload]:
 def process_photos(uploads: list[Upload]) -> list[tuple[str, ProcessedPhoto]]:
     """Check and shrink each upload; Invalid naming every refused photo by its item."""
     config = current_app.config
+    total = sum(pixel_count(upload.data) for upload in uploads)  # from the headers: nothing decoded yet
+    if total > config["MAX_REQUEST_PIXELS"]:
+        raise TooLarge(f"the photos hold {total // 1_000_000} megapixels together; "
+                       f"at most {config['MAX_REQUEST_PIXELS'] // 1_000_000} per request")
     zone = ZoneInfo(config["TIMEZONE"])
     photos, problems = [], []
     for upload in uploads:

@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
+from ..audit.services import record
 from ..auth.models import User
 from ..db import utcnow
 from ..extensions import db
@@ -25,6 +26,7 @@ def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     row = ApiToken(user=user, token_sha256=_digest(secret), prefix=secret[:12], name=name)
     db.session.add(row)
     db.session.flush()
+    record("token_create", None, user.email, {"prefix": row.prefix, "name": name})
     return row, secret
 
 
@@ -45,4 +47,6 @@ def revoke_tokens(user: User, prefix: str | None = None) -> int:
     for row in rows:
         row.revoked_at = utcnow()
     db.session.flush()
+    if rows:
+        record("token_revoke", None, user.email, {"prefixes": [row.prefix for row in rows]})
     return len(rows)

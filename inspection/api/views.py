@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,6 +31,7 @@ from ..visits.services import (
     visible_visit,
 )
 from ..web.requests import period
+from .openapi import document
 from .payload import CorrectionPayload, VisitPayload, json_body, process_photos, read_body, read_uploads, validated
 from .performance import branch_json, staff_json
 from .tokens import user_for_token
@@ -44,18 +45,20 @@ csrf.exempt(bp)
 def load_user_from_bearer(req):
     """Sign in API calls that carry `Authorization: Bearer <token>`."""
     header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return user_for_token(header[len("Bearer "):].strip())
-    return None
+    user = user_for_token(header[len("Bearer "):].strip()) if header.startswith("Bearer ") else None
+    g.signed_in_by_token = user is not None
+    return user
 
 
 @bp.before_request
 def require_user():
+    if request.endpoint == "api.openapi":
+        return None  # the API's description is public
     if not current_user.is_authenticated:
         raise Unauthorized("sign in, or send Authorization: Bearer <token>")
-    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
     unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
-    if not bearer and unsafe and current_app.config.get("WTF_CSRF_ENABLED", True):
+    # Only a valid token spares the CSRF check: a browser session with any Authorization header does not.
+    if unsafe and not g.get("signed_in_by_token") and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()  # a browser session must send the X-CSRFToken header
 
 
@@ -180,3 +183,8 @@ def branch_performance(code: str):
     branch = reportable_branch(current_user, code)
     start, end = period()
     return jsonify(branch_json(branch_report(branch, start, end)))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())

@@ -1,6 +1,9 @@
-"""Create users and check passwords (argon2)."""
+"""Create users and check passwords (argon2), a bounded number of hashes at a time."""
 
 from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -9,11 +12,24 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..org.models import Branch
+from ..problems import TooManyRequests
 from .models import ROLES, User, UserRegion
+from .passwords import password_problems
+
+_slots_lock = threading.Lock()
+PASSWORD_PROBLEMS = {
+    "too_short": "the password needs at least 10 characters",
+    "personal": "the password must not contain the e-mail address or the name",
+    "guessable": "the password is too easy to guess",
+}
 
 
 class UserError(ValueError):
-    """A user that cannot be created as asked."""
+    """A user that cannot be created or changed as asked; `codes` name password problems."""
+
+    def __init__(self, message: str, codes: list[str] | None = None):
+        super().__init__(message)
+        self.codes = codes or []
 
 
 def _hasher() -> PasswordHasher:
@@ -22,26 +38,48 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher.from_parameters(profile)
 
 
+@contextmanager
+def _hashing_slot():
+    """Hold one of the process's few hashing slots: each argon2 hash takes 64 MiB and a core."""
+    with _slots_lock:
+        slots = current_app.extensions.setdefault(
+            "password_hash_slots", threading.BoundedSemaphore(current_app.config["PASSWORD_HASH_SLOTS"]))
+    if not slots.acquire(timeout=current_app.config["PASSWORD_HASH_WAIT"]):
+        raise TooManyRequests("too many sign-ins at once; try again in a few seconds", retry_after=5)
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def hash_password(password: str) -> str:
     """Return an argon2 hash of the password."""
-    return _hasher().hash(password)
+    with _hashing_slot():
+        return _hasher().hash(password)
 
 
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with this email and password, or None."""
     hasher = _hasher()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.active:
-        # Hash anyway so that response time does not tell which emails exist.
-        hasher.hash(password)
-        return None
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return None
+    with _hashing_slot():
+        if user is None or not user.active:
+            hasher.hash(password)  # hash anyway, so that response time does not tell which emails exist
+            return None
+        try:
+            hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def check_password(password: str, email: str, name: str) -> None:
+    """Raise UserError naming what is wrong with a new password."""
+    problems = password_problems(password, email, name)
+    if problems:
+        raise UserError("; ".join(PASSWORD_PROBLEMS[code] for code in problems), problems)
 
 
 def add_user(email: str, name: str, role: str, password: str,
@@ -52,8 +90,7 @@ def add_user(email: str, name: str, role: str, password: str,
         raise UserError(f"unknown role '{role}': use one of {', '.join(ROLES)}")
     if "@" not in email:
         raise UserError(f"'{email}' is not an email address")
-    if len(password) < 8:
-        raise UserError("the password needs at least 8 characters")
+    check_password(password, email, name)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise UserError(f"a user with email {email} already exists")
     branches = list(db.session.scalars(select(Branch).where(Branch.code.in_(branch_codes))))

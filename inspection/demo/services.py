@@ -51,13 +51,15 @@ def demo_loaded() -> bool:
     return db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])) is not None
 
 
-def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int = 4, seed: int = 2026) -> int:
+def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int = 4, seed: int = 2026,
+              passwords: dict[str, str] | None = None) -> int:
     """Create branches, staff, users and visits with photos; return how many visits. Flush only."""
     rng = random.Random(seed)
     pictures = [_picture(colour) for colour in ((214, 226, 240), (240, 226, 200), (220, 238, 220))]
     branches = _branches()
     staff = _staff(branches, rng)
-    users = {email: add_user(email, name, role, DEMO_PASSWORD, regions=regions)
+    passwords = passwords or {}
+    users = {email: add_user(email, name, role, passwords.get(email, DEMO_PASSWORD), regions=regions)
              for email, name, role, regions in DEMO_USERS}
     # Each branch has a steady "quality" so that dashboards show real differences.
     quality = {branch.code: rng.uniform(0.72, 0.97) for branch in branches}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from .models import Branch, Staff
 BRANCH_COLUMNS = ("code", "name", "region", "address")
 STAFF_COLUMNS = ("code", "name", "branch", "position")
 REQUIRED = {"code", "name"}
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 MAX_LENGTHS = {"code": 32, "name": 200, "region": 100, "address": 300, "branch": 32, "position": 100}
 
 
@@ -63,6 +65,9 @@ def _row_problem(row: dict, seen: set[str]) -> str | None:
     for key, value in row.items():
         if len(value) > MAX_LENGTHS[key]:
             return f"'{key}' is longer than {MAX_LENGTHS[key]} characters"
+    for key in ("code", "branch"):  # the admin form's rule: codes end up in links and file names
+        if key in row and row[key] and not CODE.fullmatch(row[key]):
+            return f"'{key}' may hold only letters, digits, - and _"
     if row["code"] in seen:
         return f"code '{row['code']}' appears twice in the file"
     seen.add(row["code"])

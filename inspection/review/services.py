@@ -8,6 +8,7 @@ from ..auth.models import User
 from ..catalog.services import frozen_checklist
 from ..lifecycle import REVIEW_ACTIONS, VisitAction
 from ..problems import BadRequest, NotFound
+from ..texts import check_length
 from ..visits.models import Visit, VisitEvent, VisitRevision
 from ..visits.trail import move
 
@@ -19,6 +20,8 @@ def review(actor: User, visit: Visit, action: str, comment: str = "",
         raise BadRequest(f"unknown action '{action}': use start, release or return")
     access.require_step(actor, "visit", action, visit)
     item_comments = {key: text.strip() for key, text in (item_comments or {}).items() if text and text.strip()}
+    for field, text in [("comment", comment), *((f"comment.{key}", text) for key, text in item_comments.items())]:
+        check_length(field, text)
     checklist = frozen_checklist(visit.checklist_version)
     unknown = sorted(key for key in item_comments if checklist.item(key) is None)
     if unknown:

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from ..actions.models import CorrectiveAction
 from ..auth.models import User
 from ..checklists import DIMENSIONS
 from ..extensions import db
-from ..labels import dimension_labels
+from ..labels import dimension_labels, role_label
 from ..lifecycle import UNFINISHED_ACTIONS
 from ..org.models import Branch
 from ..performance import reports
@@ -26,15 +27,15 @@ from ..visits.services import visit_details
 from .render import render_pdf_reporting, template_version
 
 
-def visit_context(visit: Visit) -> dict:
-    """Return everything the visit scorecard shows: the visit page's details, charts and submitter."""
+def visit_context(visit: Visit, name_people: bool = True) -> dict:
+    """Return everything the visit scorecard shows: the visit page's details, charts and who scored it."""
     details = visit_details(visit)
     checklist, result = details["checklist"], visit.result
     titles = {section.id: section.title for section in checklist.sections}
     section_chart = charts.bar_chart([(titles[row["id"]], row["score"]) for row in result["sections"]],
                                      str(_l("Section scores")), pass_mark=checklist.pass_mark)
     return {**details, "section_chart": section_chart, "dimension_chart": _dimension_chart(result),
-            "submitter": _submitter_name(visit)}
+            "submitter": _submitter_name(visit, name_people)}
 
 
 def _dimension_chart(result: dict):
@@ -48,8 +49,10 @@ def _dimension_chart(result: dict):
     return charts.bar_chart([(labels[name], row["score"]) for name, row in present], str(_l("Dimensions")))
 
 
-def _submitter_name(visit: Visit) -> str:
-    return db.session.scalar(select(User.name).where(User.id == visit.submitter_id)) or ""
+def _submitter_name(visit: Visit, name_people: bool) -> str:
+    """Return the scorer's name, or only their role where a shopper must stay unknown."""
+    name, role = db.session.execute(select(User.name, User.role).where(User.id == visit.submitter_id)).one()
+    return name if name_people else role_label(role)
 
 
 def visit_media(visit: Visit) -> set[str]:
@@ -57,18 +60,22 @@ def visit_media(visit: Visit) -> set[str]:
     return {thumbnail_name(photo.stored_name) for photo in visit.photos}
 
 
-def visit_pdf(visit: Visit) -> bytes:
+def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
     """Return the visit's PDF, from the cache when neither the visit nor the templates changed."""
     folder = Path(current_app.config["MEDIA_DIR"]) / "scorecards"
-    path = folder / f"{visit.uuid}-v{visit.version}-{template_version()[:16]}.pdf"
+    current = f"{visit.uuid}-v{visit.version}-{template_version()[:16]}"
+    # One copy per language and per audience: a shopper's name is printed only for those who may know it.
+    path = folder / f"{current}-{get_locale()}-{'named' if name_people else 'anonymous'}.pdf"
     if path.exists():
         return path.read_bytes()
-    pdf, missing = render_pdf_reporting("scorecards/visit.html", visit_media(visit), **visit_context(visit))
+    pdf, missing = render_pdf_reporting("scorecards/visit.html", visit_media(visit),
+                                        **visit_context(visit, name_people))
     if missing:  # printed without a photo whose file is lost: not kept, so a repaired file shows next time
         return pdf
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(f"{visit.uuid}-*.pdf"):
-        stale.unlink(missing_ok=True)
+        if not stale.name.startswith(current + "-"):
+            stale.unlink(missing_ok=True)
     # Write then rename, so that a reader never sees half a file.
     temporary = folder / f".{path.name}.{secrets.token_hex(4)}"
     temporary.write_bytes(pdf)

@@ -6,7 +6,9 @@ import uuid
 
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
+from werkzeug.utils import secure_filename
 
+from .. import access
 from ..performance.context import staff_context
 from ..performance.lookups import reportable_branch, reportable_staff
 from ..visits.services import visible_visit
@@ -18,21 +20,25 @@ bp = Blueprint("scorecards", __name__)
 
 
 def _pdf(data: bytes, name: str) -> Response:
+    # Codes made before the import applied the form's rules may hold quotes: never let them reach the header.
+    filename = secure_filename(name) or "scorecard"
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "private"})
+                    headers={"Content-Disposition": f'inline; filename="{filename}.pdf"', "Cache-Control": "private"})
 
 
 @bp.get("/visits/<uuid:visit_uuid>/scorecard")
 @login_required
 def visit_preview(visit_uuid: uuid.UUID):
-    return render_template("scorecards/visit.html", pdf=False, **visit_context(visible_visit(current_user, visit_uuid)))
+    visit = visible_visit(current_user, visit_uuid)
+    return render_template("scorecards/visit.html", pdf=False,
+                           **visit_context(visit, access.can(current_user, "visit.identify_people", visit)))
 
 
 @bp.get("/visits/<uuid:visit_uuid>/scorecard.pdf")
 @login_required
 def visit_download(visit_uuid: uuid.UUID):
     visit = visible_visit(current_user, visit_uuid)
-    return _pdf(visit_pdf(visit), f"scorecard-{visit.uuid}")
+    return _pdf(visit_pdf(visit, access.can(current_user, "visit.identify_people", visit)), f"scorecard-{visit.uuid}")
 
 
 @bp.get("/staff/<code>/scorecard")

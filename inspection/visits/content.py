@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..checklists import AnswerProblem, Checklist, Result, check_answers, photo_problems, score
@@ -21,7 +22,6 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 # Device clocks drift; a visit that ends further ahead than this has a wrong date or time zone.
 CLOCK_SLACK = timedelta(minutes=15)
 LONGEST_VISIT = timedelta(hours=24)
-MAX_NOTE_CHARS = 4000
 
 
 @dataclass
@@ -38,7 +38,7 @@ def check_content(checklist: Checklist, branch: Branch, content: Content,
                   photo_counts: dict[str, int]) -> tuple[Result, dict[str, Staff]]:
     """Score the content, or raise Invalid listing every problem: times, answers, notes, photos, staff."""
     problems = [*time_problems(content.started_at, content.finished_at),
-                *check_answers(checklist, content.answers), *_note_problems(checklist, content.notes),
+                *check_answers(checklist, content.answers), *_text_problems(checklist, content),
                 *photo_problems(checklist, content.answers, photo_counts)]
     staff, staff_problems = _attributed_staff(checklist, content.answers, branch)
     problems.extend(staff_problems)
@@ -67,17 +67,22 @@ def time_problems(started_at: datetime, finished_at: datetime) -> list[AnswerPro
     return problems
 
 
-def _note_problems(checklist: Checklist, notes: dict) -> list[AnswerProblem]:
+def _text_problems(checklist: Checklist, content: Content) -> list[AnswerProblem]:
+    """Return what is wrong with the notes and text answers: unknown items, no text, too long."""
+    limit = current_app.config["MAX_TEXT_CHARS"]
     problems = []
-    for item_id, note in notes.items():
+    for item_id, note in content.notes.items():
         if checklist.item(item_id) is None:
             problems.append(AnswerProblem(str(item_id), "a note for an item this checklist does not have",
                                           "unknown_item"))
         elif not isinstance(note, str):
             problems.append(AnswerProblem(str(item_id), "a note must be text"))
-        elif len(note) > MAX_NOTE_CHARS:
-            problems.append(AnswerProblem(str(item_id), f"a note has at most {MAX_NOTE_CHARS} characters",
-                                          "note_too_long"))
+        elif len(note) > limit:
+            problems.append(AnswerProblem(str(item_id), f"a note has at most {limit} characters", "note_too_long"))
+    for _, item in checklist.items():
+        answer = content.answers.get(item.id)
+        if item.type == "text" and isinstance(answer, str) and len(answer) > limit:
+            problems.append(AnswerProblem(item.id, f"a text answer has at most {limit} characters", "text_too_long"))
     return problems
 
 

@@ -66,6 +66,8 @@ class Visit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[uuid_module.UUID] = mapped_column(unique=True)
     checklist_id: Mapped[str] = mapped_column(String(100))
+    # The checklist's kind, copied so that the policy can scope by it in SQL (shoppers' work is theirs).
+    kind: Mapped[str] = mapped_column(String(20))
     checklist_version: Mapped[str] = mapped_column(ForeignKey("checklist_versions.version"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -113,6 +115,7 @@ class Visit(db.Model):
         Index("ix_visits_status_finished", "status", "finished_at"),
         Index("ix_visits_submitter_finished", "submitter_id", "finished_at"),
         Index("ix_visits_checklist_finished", "checklist_id", "finished_at"),
+        Index("ix_visits_branch_kind_finished", "branch_id", "kind", "finished_at"),
     )
 
 

@@ -78,7 +78,8 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission,
     if existing is not None:
         return existing, False
     branch, result, staff = check_submission(actor, checklist, submission)
-    visit = Visit(uuid=submission.uuid, checklist_id=checklist.id, snapshot=freeze(checklist), branch=branch,
+    visit = Visit(uuid=submission.uuid, checklist_id=checklist.id, kind=checklist.kind, snapshot=freeze(checklist),
+                  branch=branch,
                   submitter_id=actor.id, status=VISITS.rule(None, VisitAction.SUBMIT).target,
                   content_sha256=content_sha256)
     apply_content(visit, checklist, submission.content(), result, staff)

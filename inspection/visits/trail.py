@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..audit.services import record
 from ..auth.models import User
 from ..extensions import db
 from ..lifecycle import COUNTED_VISITS, VISITS, VisitAction
@@ -32,6 +33,7 @@ def move(actor: User, visit: Visit, action: str, comment: str = "", item_comment
     db.session.add(event)
     db.session.flush()
     db.session.expire(visit, ["events"])  # a history already loaded would miss this step
+    record(f"visit_{action}", actor, visit.uuid, {"from": rule.source, "to": rule.target, "version": version})
     return event
 
 
@@ -49,6 +51,7 @@ def record_creation(actor: User, visit: Visit, content_sha256: str) -> None:
     db.session.add(VisitEvent(visit_id=visit.id, actor_id=actor.id, action=rule.action, from_status=rule.source,
                               to_status=rule.target, version=visit.version, comment="", item_comments={}))
     db.session.flush()
+    record("visit_submit", actor, visit.uuid, {"checklist": visit.checklist_id, "branch": visit.branch.code})
 
 
 def record_revision(actor: User, visit: Visit, content_sha256: str | None) -> VisitRevision:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..checklists import AnswerError
 from ..labels import problem_text, problem_title
-from ..problems import Invalid, Problem
+from ..problems import Invalid, Problem, TooManyRequests
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -36,8 +36,13 @@ def wants_json() -> bool:
 def problem_response(problem: Problem):
     if wants_json():
         body = {"error": str(problem), "text": problem_title(problem.status), "details": details(problem.details)}
-        return jsonify(body), problem.status
-    return _page(problem.status, str(problem), details(problem.details))
+        response = jsonify(body)
+    else:
+        response = _page(problem.status, str(problem), details(problem.details))
+    response.status_code = problem.status
+    if isinstance(problem, TooManyRequests):
+        response.headers["Retry-After"] = str(problem.retry_after)
+    return response
 
 
 def http_response(error: HTTPException):
@@ -45,13 +50,19 @@ def http_response(error: HTTPException):
         return error  # redirects, such as a missing trailing slash
     if wants_json():
         body = {"error": error.description or error.name, "text": problem_title(error.code), "details": []}
-        return jsonify(body), error.code
-    # Werkzeug's stock sentences are English; a page says only its translated title then.
-    stock = error.description == type(error).description
-    return _page(error.code, "" if stock else error.description or "", [])
+        response = make_response(jsonify(body), error.code)
+    else:
+        # Werkzeug's stock sentences are English; a page says only its translated title then.
+        stock = error.description == type(error).description
+        response = _page(error.code, "" if stock else error.description or "", [])
+    response.headers.extend(header for header in error.get_headers() if header[0] != "Content-Type")
+    limit = getattr(error, "limit", None)  # Flask-Limiter's refusal: come back when its window has passed
+    if error.code == 429 and limit is not None:
+        response.headers["Retry-After"] = str(limit.limit.get_expiry())
+    return response
 
 
 def _page(status: int, message: str, problems: list[dict]):
     page = render_template("error.html", status=status, title=problem_title(status), message=message,
                            problems=problems)
-    return page, status
+    return make_response(page, status)

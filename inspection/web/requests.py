@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request
+from werkzeug.routing import IntegerConverter
 
 from ..labels import problem_title
 from ..problems import BadRequest, Conflict, Invalid
@@ -50,3 +51,10 @@ def flashed_problems():
     except (BadRequest, Conflict, Invalid) as problem:
         texts = " ".join(detail["text"] for detail in details(problem.details))
         flash(f"{problem_title(problem.status)}: {texts or problem}", "error")
+
+
+class RowId(IntegerConverter):
+    """A URL part that names a row: 1 to 2^31 - 1, so that a huge number is a 404, not a database error."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)

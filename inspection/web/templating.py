@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..photos.storage import thumbnail_name
 
@@ -58,6 +59,17 @@ def stored_photo_url(name: str, thumbnail: bool = False) -> str:
     return url_for("visits.photo", name=thumbnail_name(name) if thumbnail else name)
 
 
+# What could end a <script> block or an HTML comment, written as JSON escapes the parser reads the same.
+SCRIPT_ESCAPES = {"&": "\\u0026", "<": "\\u003c", ">": "\\u003e", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(text: str) -> Markup:
+    """Return JSON text that is safe inside <script type="application/json">, whatever its strings hold."""
+    for character, escape in SCRIPT_ESCAPES.items():
+        text = text.replace(character, escape)
+    return Markup(text)
+
+
 HELPERS = {"item_options": item_options, "answer_label": answer_label, "photo_url": photo_url,
            "stored_photo_url": stored_photo_url}
-FILTERS = {"localtime": localtime}
+FILTERS = {"localtime": localtime, "script_json": script_json}

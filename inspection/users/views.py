@@ -1,0 +1,143 @@
+"""Account pages: admins manage users; everyone changes their own password and ends their sessions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+from sqlalchemy import or_, select
+
+from .. import access
+from ..auth.models import ROLES, User
+from ..auth.services import UserError
+from ..auth.sessions import SESSION_KEY
+from ..db import write_transaction
+from ..extensions import db
+from ..labels import password_problem_texts, role_label
+from ..org.models import Branch
+from ..problems import BadRequest
+from ..web.requests import flashed_problems
+from .forms import PasswordForm, UserForm
+from .services import (
+    Account,
+    change_password,
+    create_user,
+    new_password_hash,
+    reset_password,
+    sign_out_everywhere,
+    update_user,
+)
+
+bp = Blueprint("users", __name__)
+PAGE_SIZE = 200
+
+
+def _require_admin() -> None:
+    if not access.can(current_user, "users.manage"):
+        abort(403)
+
+
+@bp.get("/admin/users")
+@login_required
+def index():
+    _require_admin()
+    query = select(User).order_by(User.active.desc(), User.email).limit(PAGE_SIZE)
+    text = request.args.get("q", "").strip()
+    if text:
+        query = query.where(or_(User.email.contains(text.lower()), User.name.contains(text)))
+    return render_template("users/index.html", users=db.session.scalars(query).all(), q=text)
+
+
+def _form(user: User | None = None) -> UserForm:
+    form = UserForm(obj=user) if user is not None and request.method == "GET" else UserForm()
+    branches = db.session.scalars(select(Branch).where(Branch.active).order_by(Branch.code)).all()
+    form.role.choices = [(role, role_label(role)) for role in ROLES]
+    form.regions.choices = [(region, region) for region in sorted({branch.region for branch in branches})]
+    form.branches.choices = [(branch.code, f"{branch.code} {branch.name}") for branch in branches]
+    if user is not None and request.method == "GET":
+        form.regions.data, form.branches.data = user.regions, [branch.code for branch in user.branches]
+    return form
+
+
+def _account(form: UserForm) -> Account:
+    return Account(form.name.data, form.role.data, form.branches.data or [], form.regions.data or [],
+                   bool(form.active.data))
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _require_admin()
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            with write_transaction():
+                user, password = create_user(current_user, form.email.data, _account(form))
+        except UserError as error:
+            form.email.errors.append(str(error))
+        else:  # shown on this page once, never put in the session cookie
+            return render_template("users/password.html", user=user, password=password)
+    return render_template("users/edit.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
+@login_required
+def edit(user_id: int):
+    _require_admin()
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = _form(user)
+    form.email.data = user.email  # the address is the sign-in name: fixed once created
+    if form.validate_on_submit():
+        with flashed_problems():
+            try:
+                with write_transaction():
+                    update_user(current_user, user, _account(form))
+            except UserError as error:
+                form.branches.errors.append(str(error))
+            else:
+                flash(_("Saved."), "info")
+                return redirect(url_for("users.index"))
+    return render_template("users/edit.html", form=form, user=user)
+
+
+@bp.post("/admin/users/<id:user_id>/password")
+@login_required
+def reset(user_id: int):
+    _require_admin()
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    with write_transaction():
+        password = reset_password(current_user, user)
+    return render_template("users/password.html", user=user, password=password)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_hash = new_password_hash(current_user, form.current.data, form.new.data)
+            with write_transaction():
+                change_password(current_user, password_hash, session.get(SESSION_KEY))
+        except UserError as error:
+            form.new.errors.extend(password_problem_texts(error.codes) or [str(error)])
+        except BadRequest:
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            flash(_("Your password is changed; every other session has ended."), "info")
+            return redirect(url_for("users.account"))
+    return render_template("users/account.html", form=form)
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_all_sessions():
+    with write_transaction():
+        sign_out_everywhere(current_user)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))

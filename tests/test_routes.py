@@ -1,0 +1,482 @@
+"""Every route of the URL map, called as every kind of user, answers what the access policy says.
+
+The routes come from `app.url_map`; EXPECTED holds one entry per route and method, with the status each
+identity must get. A route without an entry fails, and so does any answer that differs from the table:
+404 where the resource must not be known to exist for that identity, 403 where the page exists but the
+role may not use it, 401 (JSON) for anonymous API calls, 302 to /login for anonymous pages.
+
+One world (organisation, users, visits, photos, actions) is seeded per backend; each case is one request.
+Calls that change state work on a resource made for that call alone, so that the answer never depends on
+the order in which the cases run.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import pytest
+from flask import g
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from inspection import create_app
+from inspection.actions.models import CorrectiveAction
+from inspection.actions.services import advance
+from inspection.api.tokens import create_token
+from inspection.extensions import db
+from inspection.org.models import Branch
+from inspection.photos.processing import process
+from inspection.photos.storage import thumbnail_name, write_with_files
+from inspection.review.services import review
+from inspection.visits.services import submit_visit
+
+from . import factories
+from .conftest import _empty_tables, _test_config
+
+# -- identities -----------------------------------------------------------------------------------
+
+IDENTITIES = (
+    "anonymous",
+    "admin",
+    "manager",  # manager of region East
+    "inspector",  # inspector of region East: submits the inspection visits
+    "shopper",  # shopper of region East: submits the mystery shops
+    "other_shopper",  # another shopper of region East
+    "other_region_manager",  # manager of region West
+    "other_branch_inspector",  # inspector whose scope is branch W1 only
+)
+SCOPES = {
+    "admin": ("admin", (), ()),
+    "manager": ("manager", ("East",), ()),
+    "inspector": ("inspector", ("East",), ()),
+    "shopper": ("shopper", ("East",), ()),
+    "other_shopper": ("shopper", ("East",), ()),
+    "other_region_manager": ("manager", ("West",), ()),
+    "other_branch_inspector": ("inspector", (), ("W1",)),
+}
+
+# -- the table ------------------------------------------------------------------------------------
+# (method, rule) -> {resource: statuses}; the statuses are in the order of IDENTITIES:
+#   anon admin mgr insp shop shop2 mgrW inspW1
+# The resource names what the rule's parameters point at (see World.resource); "-" where nothing varies.
+
+EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
+    ("GET", "/"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/healthz"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/login"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
+    ("POST", "/login"): {"-": (400, 400, 400, 400, 400, 400, 400, 400)},  # empty form: refused, nobody signed in
+    ("POST", "/logout"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
+    ("POST", "/language"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
+    ("GET", "/account"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
+    ("POST", "/account"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},  # wrong current password: form again
+    ("POST", "/account/sessions/end"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
+    # filling in: the catalog holds only "small" (kind inspection)
+    ("GET", "/checklists/<checklist_id>"): {"-": (302, 200, 404, 200, 404, 404, 404, 200)},
+    ("GET", "/checklists/<checklist_id>/new"): {"-": (302, 200, 404, 200, 404, 404, 404, 404)},  # ?branch=E1
+    # visits
+    ("GET", "/visits"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/visits/<uuid:visit_uuid>"): {
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+        "W1 inspection": (302, 200, 404, 404, 404, 404, 200, 200),  # the other identities see their own
+    },
+    ("GET", "/visits/<uuid:visit_uuid>/diff"): {
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+    },
+    ("GET", "/visits/<uuid:visit_uuid>/correct"): {  # only the submitter of a returned visit
+        "returned mystery shop": (302, 404, 404, 404, 200, 404, 404, 404),
+        "returned inspection": (302, 404, 404, 200, 404, 404, 404, 404),
+    },
+    ("POST", "/visits/<uuid:visit_uuid>/review"): {  # action=start on a submitted visit
+        "mystery shop": (302, 302, 302, 404, 403, 404, 404, 404),
+        "submitted inspection": (302, 302, 302, 403, 404, 404, 404, 404),
+    },
+    ("POST", "/visits/<uuid:visit_uuid>/actions"): {  # item_id=clean, failed in a released visit
+        "released inspection": (302, 302, 302, 403, 404, 404, 404, 404),
+    },
+    ("GET", "/visits/<uuid:visit_uuid>/scorecard"): {
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+    },
+    ("GET", "/visits/<uuid:visit_uuid>/scorecard.pdf"): {
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+    },
+    ("GET", "/photos/<name>"): {
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
+        "mystery shop thumbnail": (302, 200, 200, 404, 200, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+    },
+    # corrective actions (at branch E1)
+    ("GET", "/actions"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
+    ("GET", "/actions/<id:action_id>"): {"open action": (302, 200, 200, 200, 404, 404, 404, 404)},
+    ("POST", "/actions/<id:action_id>"): {"open action": (302, 302, 302, 403, 404, 404, 404, 404)},  # step=start
+    ("GET", "/actions/<id:action_id>/evidence"): {"closed action": (302, 200, 200, 200, 404, 404, 404, 404)},
+    # performance and scorecards of branch E1 and staff E1-S1
+    ("GET", "/performance/"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
+    ("GET", "/performance/leaderboard"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
+    ("GET", "/performance/servqual"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
+    ("GET", "/performance/staff/<code>"): {"-": (302, 200, 200, 200, 403, 403, 404, 404)},
+    ("GET", "/staff/<code>/scorecard"): {"-": (302, 200, 200, 200, 404, 404, 404, 404)},
+    ("GET", "/staff/<code>/scorecard.pdf"): {"-": (302, 200, 200, 200, 404, 404, 404, 404)},
+    ("GET", "/branches/<code>/scorecard"): {"-": (302, 200, 200, 200, 404, 404, 404, 404)},
+    ("GET", "/branches/<code>/scorecard.pdf"): {"-": (302, 200, 200, 200, 404, 404, 404, 404)},
+    ("GET", "/exports/<kind>.<fmt>"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},  # scoped rows for all
+    # admin: branches and staff, users, audit log
+    ("GET", "/admin/<kind>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/<kind>/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/<kind>/new"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/<kind>/<id:record_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/<kind>/<id:record_id>"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/<kind>/<id:record_id>/active"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/<kind>/import"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/users"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/users/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/users/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},  # shows the new password
+    ("GET", "/admin/users/<id:user_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/users/<id:user_id>"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/users/<id:user_id>/password"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/audit/"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/audit/audit.csv"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    # JSON API (bearer tokens)
+    ("GET", "/api/v1/openapi.json"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/api/v1/checklists"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/api/v1/checklists/<checklist_id>"): {"-": (401, 200, 200, 200, 404, 404, 200, 200)},
+    ("GET", "/api/v1/branches"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/api/v1/branches/<code>/performance"): {"-": (401, 200, 200, 200, 404, 404, 404, 404)},
+    ("GET", "/api/v1/staff/<code>/performance"): {"-": (401, 200, 200, 200, 404, 404, 404, 404)},
+    # a new inspection at E1: 403 out of scope or not one's kind (README: checked before any photo is read)
+    ("POST", "/api/v1/visits"): {"-": (401, 201, 403, 201, 403, 403, 403, 403)},
+    ("GET", "/api/v1/visits/<visit_uuid>"): {
+        "mystery shop": (401, 200, 200, 404, 200, 404, 404, 404),
+        "inspection": (401, 200, 200, 200, 404, 404, 404, 404),
+        "W1 inspection": (401, 200, 404, 404, 404, 404, 200, 200),
+    },
+    ("PUT", "/api/v1/visits/<visit_uuid>"): {  # a correction: only the submitter of a returned visit
+        "returned mystery shop": (401, 403, 403, 404, 200, 404, 404, 404),
+        "returned inspection": (401, 403, 403, 200, 404, 404, 404, 404),
+    },
+    ("POST", "/api/v1/visits/<visit_uuid>/review"): {  # {"action": "start"} on a submitted visit
+        "mystery shop": (401, 200, 200, 404, 403, 404, 404, 404),
+        "submitted inspection": (401, 200, 200, 403, 404, 404, 404, 404),
+    },
+}
+
+# (method, rule, resource, identity) -> why the app is believed wrong there; the table holds the right value.
+KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {}
+
+# -- how each route is called ---------------------------------------------------------------------
+
+CSV_IMPORT = b"code,name,region,address\nZZ,Branch ZZ,North,\n"
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a case sends besides the path: query, form (or JSON, or a file), and how it affects the world."""
+
+    query: dict = field(default_factory=dict)
+    form: dict | Callable[[int], dict] | None = None  # a callable gets a serial number, for unique values
+    json: Any = None
+    files: dict[str, bytes] | None = None
+    fresh: bool = False  # the call changes its resource: make a new one for each call
+    signs_out: bool = False  # the call ends the caller's session: it redirects to /login, sign in again after
+
+
+CALLS: dict[tuple[str, str], Call] = {
+    ("POST", "/login"): Call(form={}),
+    ("POST", "/logout"): Call(signs_out=True),
+    ("POST", "/language"): Call(form={"locale": "zh_CN"}),
+    ("POST", "/account"): Call(form={"current": "not-the-password", "new": "Another-pass-2026",
+                                     "repeat": "Another-pass-2026"}),
+    ("POST", "/account/sessions/end"): Call(signs_out=True),
+    ("GET", "/checklists/<checklist_id>/new"): Call(query={"branch": "E1"}),
+    ("POST", "/visits/<uuid:visit_uuid>/review"): Call(form={"action": "start"}, fresh=True),
+    ("POST", "/visits/<uuid:visit_uuid>/actions"): Call(form={"item_id": "clean"}, fresh=True),
+    ("POST", "/actions/<id:action_id>"): Call(form={"step": "start"}, fresh=True),
+    ("GET", "/exports/<kind>.<fmt>"): Call(query={"from": "2026-11-01", "to": "2026-11-30"}),
+    ("POST", "/admin/<kind>/new"): Call(form=lambda n: {"code": f"N{n}", "name": f"New {n}", "region": "North"}),
+    ("POST", "/admin/<kind>/<id:record_id>"): Call(form={"code": "ZZ", "name": "Branch ZZ", "region": "North"}),
+    ("POST", "/admin/<kind>/<id:record_id>/active"): Call(form={"active": "1"}),
+    ("POST", "/admin/<kind>/import"): Call(files={"file": CSV_IMPORT}),
+    ("POST", "/admin/users/new"): Call(form=lambda n: {"email": f"new{n}@example.com", "name": f"New {n}",
+                                                       "role": "shopper", "regions": "North", "active": "y"}),
+    ("POST", "/admin/users/<id:user_id>"): Call(form={"name": "Target User", "role": "inspector", "branches": "ZZ",
+                                                      "active": "y"}),
+    ("POST", "/api/v1/visits"): Call(json=lambda n: factories.api_visit()),
+    ("PUT", "/api/v1/visits/<visit_uuid>"): Call(json={"answers": {"clerk": "E1-S1", "clean": True, "greet": 4},
+                                                       "notes": {}}, fresh=True),
+    ("POST", "/api/v1/visits/<visit_uuid>/review"): Call(json={"action": "start"}, fresh=True),
+}
+
+
+def default_parameters(rule: str, world: World) -> dict[str, Any]:
+    """Return the value of each URL argument that does not depend on the resource of the case."""
+    return {
+        "code": "E1" if "/branches/" in rule else "E1-S1",  # a branch code, or a staff code
+        "kind": "visits" if rule.startswith("/exports/") else "branches",
+        "fmt": "csv",
+        "checklist_id": "small",
+        "record_id": world.admin_branch_id,  # branch ZZ, made for the admin pages to edit
+        "user_id": world.target_user_id,  # a user made for the admin pages to edit
+    }
+
+
+# -- the routes -----------------------------------------------------------------------------------
+
+METHODS_IGNORED = {"HEAD", "OPTIONS"}
+
+
+def url_map_routes(app) -> set[tuple[str, str]]:
+    """Return (method, rule) for every route of the app but static files."""
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in rule.methods - METHODS_IGNORED}
+
+
+ROUTES = url_map_routes(create_app({"TESTING": True, "SECRET_KEY": "routes", "ENV_NAME": "testing",
+                                    "DATABASE_URL": "sqlite://"}))
+ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def _cases():
+    for method, rule in sorted(ROUTES | set(EXPECTED), key=lambda key: (key[1], key[0])):
+        for resource, row in EXPECTED.get((method, rule), {"-": None}).items():
+            for index, identity in enumerate(IDENTITIES):
+                expected = None if row is None else row[index]
+                bug = KNOWN_BUGS.get((method, rule, resource, identity))
+                marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+                label = rule if resource == "-" else f"{rule} ({resource})"
+                yield pytest.param(method, rule, resource, identity, expected, marks=marks,
+                                   id=f"{method} {label} as {identity}")
+
+
+CASES = list(_cases())
+
+
+# -- the world ------------------------------------------------------------------------------------
+
+FAILED = {"clerk": "E1-S1", "clean": False, "greet": 9}  # "greet" is critical: releasing opens an action
+PASSED = {"clerk": "E1-S1", "clean": True, "greet": 3.5}
+
+
+class World:
+    """An organisation with one of each resource, signed-in clients and tokens per identity."""
+
+    def __init__(self, app):
+        self.app = app
+        self.serial = itertools.count(1)
+        self.clients: dict[str, Any] = {}
+        self.checked: list[tuple[str, str, str, str]] = []
+        factories.make_org()
+        self.users = {name: factories.make_user(role, regions=regions, branches=branches)
+                      for name, (role, regions, branches) in SCOPES.items()}
+        branch = Branch(code="ZZ", name="Branch ZZ", region="North", address="")
+        db.session.add(branch)
+        db.session.flush()
+        self.admin_branch_id = branch.id
+        self.target_user_id = factories.make_user("inspector", branches=("ZZ",)).id
+        self.tokens = {name: create_token(user)[1] for name, user in self.users.items()}
+        db.session.commit()
+        self.seeded = {name: self.make(name) for name in (
+            "mystery shop", "inspection", "W1 inspection", "returned mystery shop", "returned inspection",
+            "closed action")}
+        self.seeded["open action"] = self.seeded["inspection"]
+        shop = self.seeded["mystery shop"]
+        self.seeded["mystery shop thumbnail"] = {**shop, "name": thumbnail_name(shop["name"])}
+
+    # resources: what the URL arguments of a case point at
+
+    def make(self, resource: str) -> dict[str, Any]:
+        """Make one resource of this name (at branch E1 unless named) and return the URL arguments naming it."""
+        if resource == "mystery shop":  # submitted, by the shopper
+            return self._visit("mystery_shop", PASSED, photo=(40, 160, 220))
+        if resource == "submitted inspection":
+            return self._visit("inspection", PASSED)
+        if resource == "W1 inspection":  # by the inspector of W1
+            return self._visit("inspection", PASSED, branch="W1")
+        if resource == "inspection":  # released, so its failed critical item has an open action
+            return self._visit("inspection", FAILED, ["release"], photo=(200, 120, 40))
+        if resource in ("released inspection", "open action"):
+            return self._visit("inspection", FAILED, ["release"])
+        if resource == "returned mystery shop":
+            return self._visit("mystery_shop", PASSED, ["return"])
+        if resource == "returned inspection":
+            return self._visit("inspection", PASSED, ["return"])
+        if resource == "closed action":
+            made = self._visit("inspection", FAILED, ["release"])
+            action = db.session.get(CorrectiveAction, made["action_id"])
+            evidence = process(factories.jpeg_bytes(64, 64, colour=(90, 200, 90)), 10**7, 10**8)
+            with write_with_files(self.app.config["MEDIA_DIR"], [evidence]) as files:
+                advance(self.users["manager"], action, "close", "已整改", evidence, files)
+            return made
+        raise AssertionError(f"no resource named {resource!r}")
+
+    def _visit(self, kind: str, answers: dict, steps=(), photo=None, branch: str = "E1") -> dict[str, Any]:
+        submitter = self.users["shopper" if kind == "mystery_shop" else "inspector"]
+        if branch == "W1":
+            submitter, answers = self.users["other_branch_inspector"], {**answers, "clerk": "W1-S1"}
+        photos = [("overview", process(factories.jpeg_bytes(64, 64, colour=photo), 10**7, 10**8))] if photo else []
+        submission = factories.submission(branch=branch, answers=dict(answers), photos=photos)
+        with write_with_files(self.app.config["MEDIA_DIR"], [processed for _, processed in photos]) as files:
+            visit, _ = submit_visit(submitter, factories.small_checklist(kind), submission, files)
+        for step in steps:
+            review(self.users["manager"], visit, step, "请补充")
+        db.session.commit()
+        made = {"visit_uuid": str(visit.uuid)}
+        if photos:
+            [stored] = visit.photos
+            made["name"] = stored.stored_name
+        action_id = db.session.scalar(select(CorrectiveAction.id).where(CorrectiveAction.visit_id == visit.id))
+        if action_id is not None:
+            made["action_id"] = action_id
+        return made
+
+    def resource(self, name: str, fresh: bool) -> dict[str, Any]:
+        if name == "-":
+            return {}
+        if fresh:
+            return self.make(name)
+        if name not in self.seeded:
+            self.seeded[name] = self.make(name)
+        return self.seeded[name]
+
+    # clients
+
+    def browser(self, identity: str):
+        """Return a client signed in through the login form as the identity (once, until it signs out)."""
+        if identity not in self.clients:
+            client = self.app.test_client()
+            factories.login(client, self.users[identity])
+            self.clients[identity] = client
+        return self.clients[identity]
+
+    def path(self, rule: str, resource: str = "-", fresh: bool = False) -> str:
+        """Fill the rule's arguments: the resource's, else the defaults."""
+        values = {**default_parameters(rule, self), **self.resource(resource, fresh)}
+        missing = [name for name in ARGUMENT.findall(rule) if name not in values]
+        assert not missing, f"{rule}: no value for {missing} (add it to default_parameters or a resource)"
+        return ARGUMENT.sub(lambda match: str(values[match.group(1)]), rule)
+
+    def call(self, method: str, rule: str, resource: str, identity: str):
+        """Send the case's request; return the path called and the response (closed, data read)."""
+        spec = CALLS.get((method, rule), Call())
+        path = self.path(rule, resource, spec.fresh)
+        headers = {}
+        if identity == "anonymous":
+            client = self.app.test_client()
+        elif rule.startswith("/api/"):  # what an API client does: a bearer token, no cookie
+            client, headers = self.app.test_client(), factories.bearer(self.tokens[identity])
+        else:
+            client = self.browser(identity)
+        serial = next(self.serial)
+        options: dict[str, Any] = {"query_string": spec.query, "headers": headers}
+        if spec.json is not None:
+            options["json"] = spec.json(serial) if callable(spec.json) else spec.json
+        data = spec.form(serial) if callable(spec.form) else dict(spec.form or {})
+        if spec.files:
+            data.update({name: (io.BytesIO(content), f"{name}.csv") for name, content in spec.files.items()})
+            options["content_type"] = "multipart/form-data"
+        if data or spec.form is not None:
+            options["data"] = data
+        response = client.open(path, method=method, **options)
+        response.get_data()
+        response.close()
+        if spec.signs_out:
+            self.clients.pop(identity, None)
+        return path, response
+
+
+@pytest.fixture(scope="module")
+def world(database, tmp_path_factory):
+    """Seed one world per backend for all the cases of this module; empty the database afterwards."""
+    app = create_app(_test_config(database, tmp_path_factory.mktemp("media")))
+    app.config["CHECKLIST_DIR"] = str(factories.FIXTURES)
+
+    @app.before_request
+    def fresh_g():
+        vars(g).clear()  # requests share the app context with the test, as in conftest's app fixture
+
+    with app.app_context():
+        try:
+            yield World(app)
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+def test_every_route_has_an_entry_in_the_table():
+    missing, stale = sorted(ROUTES - set(EXPECTED)), sorted(set(EXPECTED) - ROUTES)
+    assert not missing and not stale, f"routes without an entry: {missing}; entries without a route: {stale}"
+    for key, rows in EXPECTED.items():
+        for resource, row in rows.items():
+            assert len(row) == len(IDENTITIES), (key, resource)
+    for key in CALLS:
+        assert key in EXPECTED, f"CALLS names {key}, which is not in the table"
+
+
+@pytest.mark.parametrize(("method", "rule", "resource", "identity", "expected"), CASES)
+def test_the_route_answers_as_the_policy_says(world, method, rule, resource, identity, expected):
+    assert (method, rule) in ROUTES, f"{method} {rule} is in EXPECTED but no longer in the URL map"
+    assert expected is not None, f"{method} {rule} is in the URL map without an entry in EXPECTED"
+    path, response = world.call(method, rule, resource, identity)
+    world.checked.append((method, rule, resource, identity))
+    text = response.get_data(as_text=True) if not response.mimetype.startswith(("image/", "application/pdf")) else ""
+    assert response.status_code == expected, (
+        f"{method} {path} as {identity}: {response.status_code}, the table says {expected}\n{text[:500]}")
+    location = urlsplit(response.headers.get("Location", "")).path
+    # Anonymous pages send to the sign-in page; a signed-in user is sent there only when signing out.
+    to_login = identity == "anonymous" or CALLS.get((method, rule), Call()).signs_out
+    if response.status_code == 302:
+        assert (location == "/login") is to_login, f"{method} {path} as {identity} redirects to {location}"
+    if rule.startswith("/api/") and response.status_code >= 400:
+        assert response.is_json and "error" in response.get_json(), f"{method} {path}: not a JSON error"
+    if response.status_code == 302 and method != "GET" and not to_login:
+        # A refused step is flashed on the page it redirects to: a 302 counts only if that page shows no error.
+        page = world.browser(identity).get(response.headers["Location"])
+        assert page.status_code == 200 and "flash-error" not in page.get_data(as_text=True), (
+            f"{method} {path} as {identity} was refused: {page.get_data(as_text=True)[:800]}")
+
+
+PROBED_METHODS = ("GET", "POST", "PUT", "DELETE")
+
+
+def test_a_method_no_route_takes_answers_405(world):
+    """Every path of the URL map refuses, before anything else, the methods none of its routes takes."""
+    adapter = world.app.url_map.bind("localhost")
+    checked = []
+    for rule in sorted({rule for _, rule in ROUTES}):
+        resource = next((name for (_, other), rows in EXPECTED.items() if other == rule for name in rows), "-")
+        path = world.path(rule, resource)
+        for method in PROBED_METHODS:
+            try:
+                adapter.match(path, method)
+            except MethodNotAllowed:
+                response = world.app.test_client().open(path, method=method)
+                response.close()
+                json_error = response.is_json and "error" in response.get_json()
+                checked.append((method, path, response.status_code, json_error or not path.startswith("/api/")))
+            except HTTPException:  # a redirect: another rule takes the path
+                continue
+    wrong = [case for case in checked if case[2:] != (405, True)]
+    print(f"405 checked for {len(checked)} method-path pairs")
+    assert checked and not wrong, wrong
+
+
+def test_every_route_was_checked_as_every_identity(world):
+    """Runs after the cases of its backend: count routes × identities (visible with -s or -rP)."""
+    expected = {(method, rule, resource, identity) for (method, rule), rows in EXPECTED.items()
+                for resource in rows for identity in IDENTITIES}
+    routes, requests = len(EXPECTED), len(world.checked)
+    message = (f"{world.app.config['DATABASE_URL'].split(':')[0]}: {routes} routes (method + rule), "
+               f"{len(expected) // len(IDENTITIES)} route cases × {len(IDENTITIES)} identities = "
+               f"{len(expected)} cases; {requests} requests checked")
+    print(message)
+    assert set(world.checked) == expected, message
