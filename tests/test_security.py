@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
+from inspection import create_app
 from inspection.config import from_environment
 from inspection.extensions import db
 from inspection.photos.processing import process
@@ -21,6 +25,7 @@ from inspection.visits.models import Visit
 from inspection.visits.services import submit_visit
 
 from . import factories
+from .conftest import _test_config
 from .factories import bearer
 
 
@@ -236,3 +241,36 @@ def test_concurrent_sign_ins_all_succeed_within_the_hashing_bound(app, users):
     for thread in threads:
         thread.join(timeout=60)
     assert statuses == [302] * 4  # the hashes queued for the one slot instead of failing
+
+
+def test_sign_in_limits_are_shared_through_redis_by_every_worker(app, users, database, tmp_path):
+    """Two app processes (here two apps) counting in one Redis refuse the eleventh try together."""
+    redis_url = os.environ.get("INSPECTION_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        with redis.Redis.from_url(redis_url, socket_connect_timeout=2) as connection:
+            connection.ping()
+    except redis.exceptions.ConnectionError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {redis_url} is not reachable ({error}); CI must test it", pytrace=False)
+        pytest.skip(f"Redis at {redis_url} is not reachable")
+    prefix = f"test-{uuid.uuid4().hex}"
+    workers = [create_app({**_test_config(database, tmp_path / "media"), "REDIS_URL": redis_url,
+                           "RATELIMIT_KEY_PREFIX": prefix}) for _ in range(2)]
+    db.session.commit()  # the users, for the other apps' sessions
+    email = users["inspector"].email
+    try:
+        for number in range(10):
+            assert _failed_login(workers[number % 2].test_client(), email).status_code == 400
+        assert _failed_login(workers[0].test_client(), email).status_code == 429
+        assert _failed_login(workers[1].test_client(), email).status_code == 429
+    finally:
+        for worker in workers:
+            with worker.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def test_huge_page_numbers_are_the_last_page_not_an_error(client, users):
+    factories.login(client, users["manager"])
+    assert client.get(f"/visits?page={10**30}").status_code == 200
+    assert client.get(f"/admin/audit/?page={2**70}").status_code == 403
