@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from . import config
 from .db import tune_engine
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=select_locale,
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .exports.views import bp as exports_bp
     from .main.views import bp as main_bp
+    from .offline.views import bp as offline_bp
     from .performance.views import bp as performance_bp
     from .review.views import bp as review_bp
     from .scorecards.views import bp as scorecards_bp
@@ -78,7 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from .visits.views import bp as visits_bp
 
     blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
-                  performance_bp, exports_bp, users_bp, audit_bp)
+                  performance_bp, exports_bp, users_bp, audit_bp, offline_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

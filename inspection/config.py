@@ -70,6 +70,8 @@ def load(app: Flask, overrides: dict | None) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     # No X-RateLimit headers on every answer; a refusal says when to come back (web/errors.py).
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Files sent as streams (static scripts, photos, PDFs) go as they are: Flask-Compress would leave them open.
+    app.config.setdefault("COMPRESS_STREAMS", False)
 
 
 def from_environment(environ: dict, base: dict) -> dict:

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised by the app factory."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,3 +32,5 @@ csrf = CSRFProtect()
 babel = Babel()
 # Limits are named by the views that need them (sign-in); storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(get_remote_address)
+# Pages, scripts and JSON go compressed: a phone's first form is mostly text.
+compress = Compress()

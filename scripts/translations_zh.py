@@ -111,6 +111,48 @@ ZH = {
         "请立即交给该用户：此密码不会再次显示。用户可在“账户”中修改。",
     "Back to the users": "返回用户列表",
     "Scored by": "评分人", "Scorecard": "成绩单", "Weighted SERVQUAL gap": "SERVQUAL 加权差距", "Branch manager": "营业厅负责人",
+    # The offline field app (issue 11)
+    "Sign in again to send the visits waiting on this device.": "请重新登录以发送此设备上等待的走访。",
+    "%(count)s visits on this device are not sent yet. They stay here for you and are sent when you sign in again. Sign out?":
+        "此设备上有 %(count)s 条走访尚未发送。它们会为您保留，您再次登录后即会发送。确定退出吗？",
+    "Discard": "丢弃",
+    "Discard this draft and its photos? This cannot be undone.": "丢弃此草稿及其照片？此操作无法撤销。",
+    "Outbox": "发件箱",
+    "Your session has ended. Visits wait on this device until you sign in again.": "您的登录已失效。走访会保留在此设备上，直到您重新登录。",
+    "Your drafts on this device": "此设备上的草稿",
+    "Not available offline": "离线时不可用",
+    "This page is not kept on this device and there is no connection. Forms you may fill in, your drafts and the outbox work without one.":
+        "此页面未保存在本设备上，且当前没有网络。您可填写的表单、草稿和发件箱无需网络即可使用。",
+    "Home": "首页",
+    "Waiting for network": "等待网络",
+    "Sending": "发送中",
+    "Sent": "已发送",
+    "Needs attention": "需要处理",
+    "Queued": "提交于",
+    "Send again": "重新发送",
+    "Edit": "修改",
+    "Discard this visit and its photos? It was not sent and cannot be recovered.": "丢弃此走访及其照片？它尚未发送，丢弃后无法恢复。",
+    "No connection: the visits wait here and are sent when the connection returns.": "没有网络：走访保留在这里，网络恢复后自动发送。",
+    "Nothing waits on this device.": "此设备上没有待发送的走访。",
+    "This file is not a file of unsent visits.": "此文件不是未发送走访的导出文件。",
+    "This file holds visits of another user: only they can import it.": "此文件中是其他用户的走访，只有该用户本人可以导入。",
+    "Imported %(new)s visits; %(known)s were already on this device.": "已导入 %(new)s 条走访；%(known)s 条已在此设备上。",
+    "A draft for this checklist and branch already exists: send or discard it first.": "此清单和网点已有一份草稿：请先提交或丢弃它。",
+    "Visits submitted on this device are kept here until the server has them. They are sent by themselves when there is a connection.":
+        "在此设备上提交的走访会保留在这里，直到服务器收到为止。有网络时会自动发送。",
+    "Send now": "立即发送",
+    "Save unsent visits to a file": "将未发送的走访保存为文件",
+    "Import visits from a file": "从文件导入走访",
+    "Remove photo": "删除照片",
+    "This branch is not in your scope on this device. Choose the branch again from the checklist.":
+        "此网点不在您于本设备上的负责范围内。请从清单重新选择网点。",
+    "Discard draft": "丢弃草稿",
+    "Something went wrong on this device. Your answers are kept: reload the page and try again.":
+        "此设备上出现了问题。您的答案已保留：请刷新页面后重试。",
+    "The server refused this visit. Edit it, or discard it.": "服务器拒收了这条走访。请修改或丢弃它。",
+    "The server already has this visit with different answers, perhaps sent from another device. Compare it in the visit list; this copy is kept until you discard it.":
+        "服务器上已有这条走访，但答案不同，可能是从另一台设备发送的。请在检查记录中核对；此副本会一直保留，直到您将其丢弃。",
+    "Inspection": "质检",
 }
 
 

@@ -51,7 +51,8 @@ def test_every_page_needs_a_login(client, path):
 
 
 def test_the_form_has_a_widget_for_every_item(login, users, org):
-    page = login(users["inspector"]).get("/checklists/branch-inspection/new?branch=E1").get_data(as_text=True)
+    client = login(users["inspector"])
+    page = client.get("/checklists/branch-inspection/new?branch=E1").get_data(as_text=True)
     checklist = json.loads(page.split('id="checklist-data">')[1].split("</script>")[0])
     for section in checklist["sections"]:
         for item in section["items"]:
@@ -59,8 +60,11 @@ def test_the_form_has_a_widget_for_every_item(login, users, org):
     assert 'class="stopwatch" data-limit="5.0"' in page
     assert 'name="na.writing-desk"' in page
     assert 'accept="image/*" capture="environment"' in page
-    assert "E1-S1 Staff E1-1" in page and "W1-S1" not in page
-    assert page.count('src="/static/js/form.js"') == 1 and "http" not in page.split("<body>")[1].split("<script")[0]
+    # Staff come from the scope the device keeps (the page serves every branch): the inspector's, not W1's.
+    assert "<select" in page and "data-staff" in page and "Staff E1-1" not in page
+    scope = {branch["code"]: branch["staff"] for branch in client.get("/api/v1/branches").get_json()}
+    assert [member["code"] for member in scope["E1"]] == ["E1-S1", "E1-S2"] and "W1" not in scope
+    assert page.count('src="/static/js/form.js"') == 1 and "http" not in page.split("<main>")[1].split("<script")[0]
 
 
 def test_mystery_shops_ask_for_date_and_times(login, users, org):

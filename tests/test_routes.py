@@ -75,6 +75,13 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/account"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
     ("POST", "/account"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},  # wrong current password: form again
     ("POST", "/account/sessions/end"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
+    # the installable field app: public shell, the signed-in user's outbox and what their device keeps
+    ("GET", "/manifest.webmanifest"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/sw.js"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/offline"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/outbox"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/offline/session"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/offline/pages"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
     # filling in: the catalog holds only "small" (kind inspection)
     ("GET", "/checklists/<checklist_id>"): {"-": (302, 200, 404, 200, 404, 404, 404, 200)},
     ("GET", "/checklists/<checklist_id>/new"): {"-": (302, 200, 404, 200, 404, 404, 404, 404)},  # ?branch=E1

@@ -185,7 +185,7 @@ def test_checklist_text_cannot_close_the_script_block(app, client, users, org, t
     factories.login(client, users["inspector"])
     page = client.get("/checklists/small/new?branch=E1").get_data(as_text=True)
     block = page.split('id="checklist-data">')[1].split("</script>")[0]
-    assert "<script>alert" not in page.split("<body>")[1].split('<script type="module"')[0]
+    assert "<script>alert" not in page.split("<main>")[1].split('<script type="module"')[0]
     assert json.loads(block)["sections"][0]["items"][1]["text"] == "整洁</script><script>alert(1)</script>"
 
 

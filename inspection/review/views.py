@@ -15,7 +15,6 @@ from ..catalog.services import frozen_checklist
 from ..checklists import canonical_json
 from ..db import write_transaction
 from ..extensions import db
-from ..org.services import active_staff
 from ..problems import NotFound
 from ..visits.serializers import visit_json
 from ..visits.services import load_trail, visible_visit, visit_details
@@ -69,7 +68,6 @@ def correct(visit_uuid: uuid.UUID):
     checklist = frozen_checklist(visit.checklist_version)
     prefill = {key: value for key, value in visit_json(visit).items()
                if key in ("answers", "notes", "photos", "started_at", "finished_at")}
-    return render_template("visits/form.html", checklist=checklist, branch=visit.branch,
-                           staff=active_staff(visit.branch), checklist_json=canonical_json(checklist),
+    return render_template("visits/form.html", checklist=checklist, checklist_json=canonical_json(checklist),
                            correcting=visit, last_return=latest_return(visit),
                            prefill_json=json.dumps(prefill, ensure_ascii=False))

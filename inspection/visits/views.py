@@ -12,7 +12,6 @@ from ..catalog.services import get_catalog
 from ..checklists import Checklist, canonical_json
 from ..extensions import db
 from ..org.models import Branch
-from ..org.services import active_staff
 from ..photos.storage import existing_media_path
 from ..problems import NotFound
 from ..web.requests import page_number
@@ -41,12 +40,14 @@ def pick_branch(checklist_id: str):
 @login_required
 def new(checklist_id: str):
     checklist = _fillable(checklist_id)
-    branch = db.session.scalar(select(Branch).where(Branch.code == request.args.get("branch", "")))
-    if branch is None or not access.can(current_user, "visit.submit", access.Fill(checklist.kind, branch)):
-        raise NotFound(f"no branch '{request.args.get('branch', '')}' for you to visit")
+    # The page is the same for every branch (a device keeps one copy); a branch named here is checked still.
+    code = request.args.get("branch")
+    if code is not None:
+        branch = db.session.scalar(select(Branch).where(Branch.code == code))
+        if branch is None or not access.can(current_user, "visit.submit", access.Fill(checklist.kind, branch)):
+            raise NotFound(f"no branch '{code}' for you to visit")
     # Nothing is written here: the catalog froze this version when it loaded it.
-    return render_template("visits/form.html", checklist=checklist, branch=branch, staff=active_staff(branch),
-                           checklist_json=canonical_json(checklist))
+    return render_template("visits/form.html", checklist=checklist, checklist_json=canonical_json(checklist))
 
 
 @bp.get("/visits")

@@ -1,8 +1,9 @@
-"""Turn problems and HTTP errors into answers: JSON under /api/, a page with the app's layout elsewhere."""
+"""Turn problems and HTTP errors into answers: JSON under /api/ and /offline/, a page elsewhere."""
 
 from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..checklists import AnswerError
@@ -30,7 +31,8 @@ def details(problems: list) -> list[dict]:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    # The field app's own calls (/offline/...) are read by scripts, like the API.
+    return request.path.startswith(("/api/", "/offline/"))
 
 
 def problem_response(problem: Problem):
@@ -50,6 +52,8 @@ def http_response(error: HTTPException):
         return error  # redirects, such as a missing trailing slash
     if wants_json():
         body = {"error": error.description or error.name, "text": problem_title(error.code), "details": []}
+        if isinstance(error, CSRFError):
+            body["code"] = "csrf"  # the outbox fetches a fresh token and sends again
         response = make_response(jsonify(body), error.code)
     else:
         # Werkzeug's stock sentences are English; a page says only its translated title then.

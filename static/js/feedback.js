@@ -1,7 +1,8 @@
 // What the form tells its user: problems next to their items (or the visit times), and one message line.
 import { checkAnswers, photoProblems } from "./engine.js";
 
-const TIME_FIELDS = ["started_at", "finished_at"];
+// The server's clock slack: a visit may end a little after the server's now, never later.
+const CLOCK_SLACK_MS = 15 * 60 * 1000;
 
 // Every problem the browser can see before sending, with the same engine and codes as the server.
 export function localProblems(checklist, answers, photoCounts, [startedAt, finishedAt], texts) {
@@ -9,15 +10,26 @@ export function localProblems(checklist, answers, photoCounts, [startedAt, finis
   if (!startedAt || !finishedAt) problems.push({ item: "started_at", code: "times_missing", message: "times missing" });
   else if (finishedAt < startedAt) {
     problems.push({ item: "finished_at", code: "finished_before_started", message: "finished_at is before started_at" });
+  } else if (Date.parse(finishedAt) > Date.now() + CLOCK_SLACK_MS) {
+    problems.push({ item: "finished_at", code: "in_future", message: "finished_at is in the future" });
   }
   problems.push(...checkAnswers(checklist, answers), ...photoProblems(checklist, answers, photoCounts));
   return problems.map((problem) => ({ ...problem, text: texts[problem.code] || problem.message }));
 }
 
-function errorSlot(form, item) {
-  if (TIME_FIELDS.includes(item)) {
-    const times = document.getElementById("visit-times");
-    return times ? times.querySelector(".item-error") : null;
+// Which of the date and time fields a problem with the visit's times is about.
+function timeField(form, { item, code }) {
+  if (code === "in_future" || code === "implausible_date") return "visit-date";
+  if (code === "times_missing") {
+    return ["visit-date", "time-in", "time-out"].find((name) => !form.elements.namedItem(name)?.value) || "time-in";
+  }
+  return item === "started_at" ? "time-in" : "time-out";
+}
+
+function errorSlot(form, detail) {
+  const { item } = detail;
+  if (item === "started_at" || item === "finished_at") {
+    return form.querySelector(`.item-error[data-field="${timeField(form, detail)}"]`);
   }
   const box = item && document.getElementById(`item-${item}`);
   return box ? box.querySelector(".item-error") : null;
@@ -36,12 +48,12 @@ export function showErrors(form, message, details) {
   let first = null;
   const unplaced = [];
   for (const detail of details) {
-    const slot = errorSlot(form, detail.item);
+    const slot = errorSlot(form, detail);
     const text = detail.text || detail.message;
     if (!slot) { unplaced.push(text); continue; }
     slot.textContent = [slot.textContent, text].filter(Boolean).join("; ");
     slot.hidden = false;
-    first ||= slot.parentElement;
+    first ||= slot.closest(".item, #visit-times") || slot.parentElement;
   }
   showMessage([message, ...unplaced].filter(Boolean).join(" "), "error");
   if (first) first.scrollIntoView({ block: "center" });

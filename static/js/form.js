@@ -1,32 +1,32 @@
-// The scoring form: widgets to answers, show_if, live score, stopwatch, photos, drafts, submission.
+// The scoring form: widgets to answers, show_if, live score, stopwatch, photos, the user's own draft.
 import { checkAnswers, score } from "./engine.js";
-import { localProblems, showErrors, showMessage } from "./feedback.js";
-import { deletePhotos, loadPhotos, putPhoto, removePhoto, shrinkPhoto } from "./photos.js";
-import { zonedIso } from "./times.js";
-import { showPhoto, toggleStopwatch } from "./widgets.js";
+import { shrinkPhoto } from "./photos.js";
+import { changes } from "./outbox.js";
+import { deleteVisit, draftIn, photosOf, putPhoto, removePhoto, saveDraftIfStill } from "./store.js";
+import { zonedNow } from "./times.js";
+import { startStopwatch, showPhoto, stopStopwatch } from "./widgets.js";
+import { submitVisit } from "./submit.js";
 
 const form = document.getElementById("visit-form");
+const user = document.body.dataset.user;
 const checklist = JSON.parse(document.getElementById("checklist-data").textContent);
 const prefillBox = document.getElementById("prefill-data");
 const prefill = prefillBox ? JSON.parse(prefillBox.textContent) : null;
-const version = form.dataset.version;
 const correctUrl = form.dataset.correctUrl;
+// One page serves every branch (a device keeps one copy per checklist): the branch is in the address.
+const branchCode = form.dataset.branch || new URLSearchParams(location.search).get("branch") || "";
 // A correction's draft belongs to one returned version: a later return starts from what the server has.
-const draftKey = correctUrl ? `inspection-correction:${form.dataset.visit}:v${form.dataset.visitVersion}`
-  : `inspection-draft:${checklist.id}:${form.dataset.branch}`;
+const slot = correctUrl ? `correct:${form.dataset.visit}:v${form.dataset.visitVersion}` : `new:${checklist.id}:${branchCode}`;
 const items = new Map();
 for (const section of checklist.sections) for (const item of section.items) items.set(item.id, { section, item });
 // The live score shows progress, so an unanswered required item must not block it.
 const liveChecklist = { ...checklist, sections: checklist.sections.map((s) => ({
   ...s, items: s.items.map((i) => ({ ...i, required: false })) })) };
-const problemTexts = JSON.parse(document.getElementById("problem-texts").textContent);
-const photos = new Map(); // new photo id -> {id, item, blob, name}
-let draft = { uuid: crypto.randomUUID(), version, startedAt: new Date().toISOString(), fields: {}, removed: [] };
+const photos = new Map(); // new photo id -> {id, visit, item, blob, name}
+let draft = null;
 
 const field = (name) => form.elements.namedItem(name);
 const itemBox = (id) => document.getElementById(`item-${id}`);
-const TIME_FIELDS = ["visit-date", "time-in", "time-out"];
-const timeValues = (key) => TIME_FIELDS.map((name) => field(name)?.[key] ?? "").join(" ");
 
 function readValue(item) {
   const na = field(`na.${item.id}`);
@@ -60,15 +60,6 @@ function readAnswers() {
   return answers;
 }
 
-function readNotes() {
-  const notes = {};
-  for (const { item } of items.values()) {
-    const note = field(`note.${item.id}`);
-    if (note && note.value.trim()) notes[item.id] = note.value.trim();
-  }
-  return notes;
-}
-
 function refresh() {
   const answers = readAnswers();
   const shown = new Set();
@@ -96,9 +87,10 @@ function refresh() {
   document.getElementById("live-rating").textContent = result.critical_failures.length ? ` ⚠${status}` : status;
 }
 
-// -- drafts -----------------------------------------------------------------------------------
+// -- the draft: kept on this device for this user only ------------------------------------------
 
-function saveDraft() {
+async function saveDraft() {
+  if (draft.state !== "draft") return; // submitted: the outbox has it now, the form must not write it back
   const fields = {};
   for (const element of form.elements) {
     if (!element.name || element.type === "file") continue;
@@ -107,7 +99,8 @@ function saveDraft() {
     else if (element.value !== "") fields[element.name] = element.value;
   }
   draft.fields = fields;
-  localStorage.setItem(draftKey, JSON.stringify(draft));
+  draft.state = await saveDraftIfStill(draft);
+  document.getElementById("discard-draft").hidden = draft.state !== "draft";
 }
 
 // Fill the widgets from answers, for correcting a returned visit.
@@ -124,30 +117,47 @@ function applyAnswers({ answers, notes }) {
   return fields;
 }
 
+function newDraft() {
+  const fields = prefill ? applyAnswers(prefill) : {};
+  if (field("visit-date") && !prefill) { // a visit is usually written up as it happens: start from now
+    const now = zonedNow(form.dataset.timezone);
+    Object.assign(fields, { "visit-date": now.date, "time-in": now.time, "time-out": now.time });
+  }
+  return { uuid: crypto.randomUUID(), user, slot, state: "draft", checklist: checklist.id, branch: branchCode,
+    version: form.dataset.version, title: checklist.title, branchName: "", formUrl: location.pathname + location.search,
+    correctUrl, startedAt: new Date().toISOString(), fields, removed: [], stopwatches: {} };
+}
+
+function fillWidgets(fields) {
+  for (const [name, value] of Object.entries(fields)) {
+    const target = form.querySelector(`[name="${CSS.escape(name)}"][value="${CSS.escape(String(value))}"]`)
+      || field(name);
+    if (!target) continue;
+    if (target.type === "radio") target.checked = true;
+    else if (target.type === "checkbox") target.checked = value === true;
+    else target.value = value;
+    if (name.startsWith("note.") && value) target.hidden = false;
+  }
+}
+
 async function restoreDraft() {
-  const saved = JSON.parse(localStorage.getItem(draftKey) || "null")
-    || (prefill && { ...draft, fields: applyAnswers(prefill) });
-  if (saved) {
-    draft = { removed: [], ...saved };
-    for (const [name, value] of Object.entries(saved.fields)) {
-      const target = form.querySelector(`[name="${CSS.escape(name)}"][value="${CSS.escape(String(value))}"]`)
-        || field(name);
-      if (!target) continue;
-      if (target.type === "radio") target.checked = true;
-      else if (target.type === "checkbox") target.checked = value === true;
-      else target.value = value;
-      if (name.startsWith("note.") && value) target.hidden = false;
-    }
-    document.getElementById("draft-status").hidden = !localStorage.getItem(draftKey);
+  const saved = await draftIn(user, slot);
+  draft = saved || newDraft();
+  fillWidgets(draft.fields);
+  document.getElementById("draft-status").hidden = !saved;
+  document.getElementById("discard-draft").hidden = !saved;
+  for (const [item, since] of Object.entries(draft.stopwatches || {})) {
+    const box = itemBox(item)?.querySelector(".stopwatch");
+    if (box) startStopwatch(box, since);
   }
   refresh();
   for (const photo of (prefill && prefill.photos) || []) {
     if (!draft.removed.includes(photoKey(photo))) showPhoto(form, photo.item, photo.thumbnail, photo.name, () => keepOut(photo));
   }
-  for (const photo of await loadPhotos(draftKey)) addPhoto(photo);
+  for (const photo of await photosOf(draft.uuid)) addPhoto(photo);
 }
 
-// -- widgets ----------------------------------------------------------------------------------
+// -- widgets ------------------------------------------------------------------------------------
 
 function addPhoto(photo) {
   photos.set(photo.id, photo);
@@ -170,16 +180,27 @@ async function onPhotos(input) {
   const item = input.dataset.photoItem;
   for (const file of input.files) {
     const blob = await shrinkPhoto(file);
-    const photo = { id: crypto.randomUUID(), draftKey, item, blob, name: file.name };
+    const photo = { id: crypto.randomUUID(), visit: draft.uuid, item, blob, name: file.name };
     await putPhoto(photo);
     addPhoto(photo);
   }
   input.value = "";
+  await saveDraft();
+}
+
+function onStopwatch(box) {
+  const item = box.closest(".item").dataset.item;
+  const running = { ...draft.stopwatches };
+  if (box.dataset.running) { stopStopwatch(box); delete running[item]; }
+  else { running[item] = Date.now(); startStopwatch(box, running[item]); }
+  draft.stopwatches = running;
+  refresh();
+  saveDraft();
 }
 
 form.addEventListener("click", (event) => {
   const toggle = event.target.closest(".stopwatch-toggle");
-  if (toggle) toggleStopwatch(toggle.closest(".stopwatch"), () => form.dispatchEvent(new Event("input")));
+  if (toggle) onStopwatch(toggle.closest(".stopwatch"));
   const step = event.target.closest("[data-step]");
   if (step) {
     const input = step.parentElement.querySelector("input");
@@ -199,86 +220,55 @@ form.addEventListener("change", (event) => {
 });
 form.addEventListener("input", () => { refresh(); saveDraft(); });
 
-// -- submission -------------------------------------------------------------------------------
+document.getElementById("discard-draft").addEventListener("click", async () => {
+  if (!window.confirm(form.dataset.discardConfirm)) return;
+  await deleteVisit(draft.uuid);
+  location.reload();
+});
 
-function visitTimes() {
-  if (!field("visit-date")) return [draft.startedAt, draft.finishedAt || new Date().toISOString()];
-  // The returned visit's times as the server rendered them: left alone, they are sent back as they were.
-  if (correctUrl && timeValues("value") === timeValues("defaultValue")) return [prefill.started_at, prefill.finished_at];
-  const date = field("visit-date").value;
-  // Typed where the branch is: the app's time zone, whatever the device's own setting.
-  return [zonedIso(date, field("time-in").value, form.dataset.timezone),
-    zonedIso(date, field("time-out").value, form.dataset.timezone)];
+// -- the branch, from what this device keeps of the user's scope ---------------------------------
+
+// Before the draft is restored, so that a saved staff choice finds its option.
+async function loadBranch() {
+  const response = await fetch("/api/v1/branches", { credentials: "same-origin" }).catch(() => null);
+  const branches = response && response.ok ? await response.json() : [];
+  const branch = branches.find((b) => b.code === branchCode);
+  if (!branch && !correctUrl) throw new Error(form.dataset.noBranch);
+  document.getElementById("branch-name").textContent = branch ? branch.name : branchCode;
+  for (const select of form.querySelectorAll("select[data-staff]")) {
+    for (const member of (branch && branch.staff) || []) {
+      const label = `${member.code} ${member.name}${member.position ? ` · ${member.position}` : ""}`;
+      select.append(new Option(label, member.code));
+    }
+  }
+  return branch ? branch.name : branchCode;
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  submitVisit({ form, checklist, draft, prefill, photos, readAnswers, keptPhotos }).catch(() => failed());
+});
+
+// Submitted in another tab: this copy of the form stops writing the draft.
+changes.addEventListener("message", ({ data }) => { if (draft && data.uuid === draft.uuid) draft.state = data.state; });
+
+function failed(text = form.dataset.failed) {
+  const message = document.getElementById("form-message");
+  message.textContent = text;
+  message.className = "form-message error";
+  message.hidden = false;
 }
 
 function keptPhotos() {
   return ((prefill && prefill.photos) || []).filter((photo) => !draft.removed.includes(photoKey(photo)));
 }
 
-function photoCounts() {
-  const counts = {};
-  for (const photo of [...keptPhotos(), ...photos.values()]) counts[photo.item] = (counts[photo.item] || 0) + 1;
-  return counts;
+try {
+  if (field("visit-date")) field("visit-date").max = zonedNow(form.dataset.timezone).date; // no visit ahead of today
+  const branchName = await loadBranch();
+  await restoreDraft();
+  draft.branchName = branchName;
+} catch (error) {
+  failed(error.message === form.dataset.noBranch ? error.message : form.dataset.failed);
+  form.querySelector("button[type=submit]").disabled = true;
 }
-
-function send(body) {
-  const progress = document.getElementById("upload-progress");
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open(correctUrl ? "PUT" : "POST", correctUrl || form.dataset.submitUrl);
-    xhr.setRequestHeader("X-CSRFToken", form.dataset.csrf);
-    xhr.upload.addEventListener("progress", (e) => {
-      if (e.lengthComputable) { progress.hidden = false; progress.value = (100 * e.loaded) / e.total; }
-    });
-    xhr.addEventListener("load", () => resolve(xhr));
-    xhr.addEventListener("error", () => reject(new Error("network")));
-    xhr.send(body);
-  });
-}
-
-function requestBody(startedAt, finishedAt, answers) {
-  const content = { started_at: startedAt, finished_at: finishedAt, answers, notes: readNotes() };
-  const visit = correctUrl ? { ...content, keep_photos: keptPhotos().map(({ item, name }) => ({ item, name })) }
-    : { id: draft.uuid, checklist: checklist.id, version: draft.version, branch: form.dataset.branch, ...content };
-  const body = new FormData();
-  body.append("visit", JSON.stringify(visit));
-  for (const photo of photos.values()) body.append(`photo.${photo.item}`, photo.blob, photo.name);
-  return body;
-}
-
-async function submit() {
-  const answers = readAnswers();
-  const problems = localProblems(checklist, answers, photoCounts(), visitTimes(), problemTexts);
-  if (problems.length) { showErrors(form, form.dataset.problems || "", problems); return; }
-  // An inspection ends when first sent: a resend after a lost answer must be the same visit, not a conflict.
-  if (!field("visit-date") && !draft.finishedAt) { draft.finishedAt = new Date().toISOString(); saveDraft(); }
-  showMessage(form.dataset.sending || "", "info");
-  const xhr = await send(requestBody(...visitTimes(), answers));
-  const reply = JSON.parse(xhr.responseText || "{}");
-  if (xhr.status === 200 || xhr.status === 201) {
-    localStorage.removeItem(draftKey);
-    await deletePhotos(draftKey);
-    window.location.assign(reply.url);
-    return;
-  }
-  delete draft.finishedAt; // refused, so nothing was stored: the next send is a new attempt
-  saveDraft();
-  showErrors(form, reply.text || reply.error || "", reply.details || []);
-}
-
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const button = form.querySelector("button[type=submit]");
-  button.disabled = true;
-  try {
-    await submit();
-  } catch {
-    showMessage(form.dataset.offline || "", "error");
-  } finally {
-    button.disabled = false;
-    document.getElementById("upload-progress").hidden = true;
-  }
-});
-
-await restoreDraft();
-refresh();

@@ -1,4 +1,4 @@
-// Photos in the browser: shrink before upload, and keep them in IndexedDB with the draft.
+// Photos in the browser: shrunk once, before they are kept with the draft and uploaded.
 const LONG_SIDE = 1600;
 const QUALITY = 0.85;
 
@@ -18,40 +18,4 @@ export async function shrinkPhoto(file) {
   bitmap.close();
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", QUALITY));
   return blob && blob.size < file.size ? blob : file;
-}
-
-function open() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open("inspection-drafts", 1);
-    request.onupgradeneeded = () => {
-      request.result.createObjectStore("photos", { keyPath: "id" }).createIndex("draftKey", "draftKey");
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function run(mode, work) {
-  const db = await open();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction("photos", mode);
-    const result = work(tx.objectStore("photos"));
-    tx.oncomplete = () => resolve(result.result ?? result);
-    tx.onerror = () => reject(tx.error);
-  });
-}
-
-export const putPhoto = (photo) => run("readwrite", (store) => store.put(photo));
-export const removePhoto = (id) => run("readwrite", (store) => store.delete(id));
-export const loadPhotos = (draftKey) => run("readonly", (store) => store.index("draftKey").getAll(draftKey));
-
-export function deletePhotos(draftKey) {
-  return run("readwrite", (store) => {
-    const request = store.index("draftKey").openKeyCursor(IDBKeyRange.only(draftKey));
-    request.onsuccess = () => {
-      const cursor = request.result;
-      if (cursor) { store.delete(cursor.primaryKey); cursor.continue(); }
-    };
-    return {};
-  });
 }

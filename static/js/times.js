@@ -19,3 +19,11 @@ export function zonedIso(date, time, zone) {
   const first = wall - zoneOffset(zone, wall);
   return new Date(wall - zoneOffset(zone, first)).toISOString();
 }
+
+// Return today's date (YYYY-MM-DD) and the time (HH:MM) on the zone's wall clock.
+export function zonedNow(zone, instant = new Date()) {
+  const format = new Intl.DateTimeFormat("en-CA", { timeZone: zone, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const parts = Object.fromEntries(format.formatToParts(instant).map((part) => [part.type, part.value]));
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+}

@@ -47,10 +47,18 @@ def live_server(tmp_path_factory):
         with write_transaction():
             _seed()
         db.session.remove()
+    seen: list[str] = []  # every request that reached the server, to tell what a device fetched
+    serve = app.wsgi_app
+
+    def counted(environ, start_response):
+        seen.append(environ.get("PATH_INFO", ""))
+        return serve(environ, start_response)
+
+    app.wsgi_app = counted
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app}
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "requests": seen}
     server.shutdown()
     thread.join(timeout=5)
 
@@ -61,7 +69,8 @@ def _seed() -> None:
                     Staff(code="S002", name="李娜", position="大堂经理")]
     db.session.add(branch)
     db.session.flush()
-    for email, role in (("inspector@example.com", "inspector"), ("shopper@example.com", "shopper"),
+    for email, role in (("inspector@example.com", "inspector"), ("inspector2@example.com", "inspector"),
+                        ("shopper@example.com", "shopper"),
                         ("shopper2@example.com", "shopper"), ("manager@example.com", "manager")):
         add_user(email, email.split("@")[0], role, PASSWORD, regions=("华东区",))
 
@@ -97,11 +106,16 @@ def page(request, browser):
     assert not errors, f"JavaScript errors: {errors}"
 
 
-def login(page, live_server, email: str) -> None:
-    page.goto(live_server["url"] + "/login")
+def sign_in_form(page, email: str) -> None:
+    """Fill in and send the sign-in form the page shows."""
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button.primary")
+
+
+def login(page, live_server, email: str) -> None:
+    page.goto(live_server["url"] + "/login")
+    sign_in_form(page, email)
     page.wait_for_url(live_server["url"] + "/")
 
 

@@ -1,0 +1,128 @@
+// On every page: the service worker, the outbox badge, sending what waits, and the user's offline pages.
+import { SYNC_TAG, USER_CACHE, changes, sendAll, xhrTransport } from "./outbox.js";
+import { deleteVisit, isUnsent, visitsOf } from "./store.js";
+
+const user = document.body.dataset.user || "";
+const texts = JSON.parse(document.getElementById("app-texts").textContent);
+const RETRY_MS = 30000;
+let sending = null;
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return null;
+  return navigator.serviceWorker.register(`/sw.js?v=${document.body.dataset.shell}`, { type: "module", scope: "/" });
+}
+
+// Ask the worker (the one writer of that cache) to keep the signed-in user's pages, or nobody's.
+async function keepPages(registration) {
+  const worker = (await navigator.serviceWorker.ready).active || registration?.active;
+  worker?.postMessage({ type: "keep", user, refresh: document.body.dataset.page === "home" && navigator.onLine });
+}
+
+export async function refreshBadge() {
+  const badge = document.getElementById("outbox-count");
+  if (!badge || !user) return 0;
+  const count = (await visitsOf(user)).filter(isUnsent).length;
+  badge.textContent = String(count);
+  badge.hidden = count === 0;
+  return count;
+}
+
+function showSignIn(show) {
+  const banner = document.getElementById("signin-banner");
+  if (banner) banner.hidden = !show;
+}
+
+// Send what waits, unless a send is already under way; the badge follows.
+export function sendNow(onProgress = () => {}) {
+  sending ||= (async () => {
+    try {
+      const result = await sendAll(xhrTransport, onProgress);
+      showSignIn(Boolean(result.signIn));
+      document.dispatchEvent(new CustomEvent("outbox-changed", { detail: result }));
+      return result;
+    } catch {
+      return { offline: true };
+    } finally {
+      sending = null;
+      await refreshBadge();
+    }
+  })();
+  return sending;
+}
+
+// Ask the browser to send when the connection returns, even with no page open.
+export async function askForSync() {
+  const registration = await navigator.serviceWorker?.ready;
+  if (registration && "sync" in registration) await registration.sync.register(SYNC_TAG).catch(() => {});
+}
+
+function warnOnSignOut() {
+  const form = document.getElementById("logout-form");
+  form?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const unsent = (await visitsOf(user)).filter(isUnsent).length;
+    if (unsent && !window.confirm(texts.signOutWarning.replace("%(count)s", unsent))) return;
+    await caches.delete(USER_CACHE); // the visits stay, for this user only; the pages go
+    form.submit();
+  });
+}
+
+async function listDrafts() {
+  const box = document.getElementById("drafts");
+  if (!box || !user) return;
+  const drafts = (await visitsOf(user)).filter((r) => r.state === "draft").sort((a, b) => b.updatedAt - a.updatedAt);
+  const list = box.querySelector("ul");
+  list.replaceChildren(...drafts.map((draft) => {
+    const item = document.createElement("li");
+    const link = Object.assign(document.createElement("a"), { href: draft.formUrl, className: "row-link" });
+    link.append(Object.assign(document.createElement("strong"), { textContent: draft.title }), ` ${draft.branchName || ""}`);
+    const when = Object.assign(document.createElement("span"), { className: "muted small",
+      textContent: ` ${new Date(draft.updatedAt).toLocaleString(document.documentElement.lang)}` });
+    const discard = Object.assign(document.createElement("button"), { type: "button", className: "link",
+      textContent: texts.discard });
+    discard.addEventListener("click", async () => {
+      if (window.confirm(texts.discardConfirm)) { await deleteVisit(draft.uuid); await listDrafts(); }
+    });
+    item.append(link, when, " ", discard);
+    return item;
+  }));
+  box.hidden = drafts.length === 0;
+}
+
+// Drafts of an older version were kept without their user: they cannot be told apart, so they go.
+function forgetUnownedDrafts() {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith("inspection-draft:") || key.startsWith("inspection-correction:")) localStorage.removeItem(key);
+  }
+  indexedDB.deleteDatabase("inspection-drafts");
+}
+
+// A new version took over: reload, so that this page runs with the scripts the new worker keeps.
+function reloadOnUpdate() {
+  const updating = Boolean(navigator.serviceWorker?.controller);
+  navigator.serviceWorker?.addEventListener("controllerchange", () => { if (updating) location.reload(); });
+}
+
+async function start() {
+  forgetUnownedDrafts();
+  reloadOnUpdate();
+  registerWorker().then(keepPages).catch(() => {});
+  if (!user) return;
+  // Ask that the browser never evict the drafts and unsent visits to make room.
+  navigator.storage?.persist?.().catch(() => {});
+  warnOnSignOut();
+  await listDrafts();
+  if ((await refreshBadge()) > 0) {
+    await askForSync(); // in case this page is closed before the connection returns
+    await sendNow();
+  }
+  window.addEventListener("online", () => sendNow());
+  // Sent by the worker or another tab: this page's badge and lists follow.
+  changes.addEventListener("message", async () => {
+    await refreshBadge();
+    document.dispatchEvent(new CustomEvent("outbox-changed", { detail: {} }));
+  });
+  setInterval(async () => { if ((await refreshBadge()) > 0 && navigator.onLine) await sendNow(); }, RETRY_MS);
+}
+
+start(); // not awaited: a page that imports this module need not wait for the network
