@@ -147,6 +147,9 @@ ZH = {
     "This branch is not in your scope on this device. Choose the branch again from the checklist.":
         "此网点不在您于本设备上的负责范围内。请从清单重新选择网点。",
     "Discard draft": "丢弃草稿",
+    "View the visit": "查看走访",
+    "Signing out needs a connection, so that the server ends your session. Your visits stay on this device either way.":
+        "退出登录需要网络连接，以便服务器结束您的会话。无论如何，您的走访都会保留在此设备上。",
     "Something went wrong on this device. Your answers are kept: reload the page and try again.":
         "此设备上出现了问题。您的答案已保留：请刷新页面后重试。",
     "The server refused this visit. Edit it, or discard it.": "服务器拒收了这条走访。请修改或丢弃它。",

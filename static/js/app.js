@@ -1,5 +1,5 @@
 // On every page: the service worker, the outbox badge, sending what waits, and the user's offline pages.
-import { SYNC_TAG, USER_CACHE, changes, sendAll, xhrTransport } from "./outbox.js";
+import { SYNC_TAG, changes, sendAll, xhrTransport } from "./outbox.js";
 import { deleteVisit, isUnsent, visitsOf } from "./store.js";
 
 const user = document.body.dataset.user || "";
@@ -15,7 +15,8 @@ async function registerWorker() {
 // Ask the worker (the one writer of that cache) to keep the signed-in user's pages, or nobody's.
 async function keepPages(registration) {
   const worker = (await navigator.serviceWorker.ready).active || registration?.active;
-  worker?.postMessage({ type: "keep", user, refresh: document.body.dataset.page === "home" && navigator.onLine });
+  worker?.postMessage({ type: "keep", user, lang: document.documentElement.lang,
+    refresh: document.body.dataset.page === "home" && navigator.onLine });
 }
 
 export async function refreshBadge() {
@@ -60,9 +61,11 @@ function warnOnSignOut() {
   const form = document.getElementById("logout-form");
   form?.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!navigator.onLine) { window.alert(texts.signOutOffline); return; } // a session only the server can end
     const unsent = (await visitsOf(user)).filter(isUnsent).length;
     if (unsent && !window.confirm(texts.signOutWarning.replace("%(count)s", unsent))) return;
-    await caches.delete(USER_CACHE); // the visits stay, for this user only; the pages go
+    // The visits stay, for this user only; the pages go, dropped by the worker (their one writer).
+    navigator.serviceWorker?.controller?.postMessage({ type: "keep", user: "" });
     form.submit();
   });
 }

@@ -110,7 +110,8 @@ async function exportFile() {
     visits.push({ ...record, photos });
   }
   const file = { format: FILE_FORMAT, version: 1, user, exported_at: new Date().toISOString(), visits };
-  const link = element("a", { download: `unsent-visits-${new Date().toISOString().slice(0, 10)}.json`,
+  const today = new Date().toLocaleDateString("sv"); // YYYY-MM-DD on the device's own calendar
+  const link = element("a", { download: `unsent-visits-${today}.json`,
     href: URL.createObjectURL(new Blob([JSON.stringify(file)], { type: "application/json" })) });
   document.body.append(link);
   link.click();

@@ -45,10 +45,16 @@ async function fromNetwork(request) {
 
 async function kept(request) {
   const url = new URL(request.url);
+  const key = isFormPage(url) ? url.pathname : request.url; // looked up by address, as the pages were kept
   const cache = await caches.open(USER_CACHE);
   // Vary (Cookie, Accept-Encoding) is ignored: this cache holds one user's pages, whatever they were sent as.
-  return (await cache.match(request, { ignoreSearch: isFormPage(url), ignoreVary: true }))
-    || (await caches.match(request, { ignoreVary: true }));
+  return (await cache.match(key, { ignoreVary: true })) || (await caches.match(key, { ignoreVary: true }));
+}
+
+// Put a newer copy in place of every older one (a put keeps other variants of a Vary header).
+async function replace(cache, key, response) {
+  await cache.delete(key, { ignoreVary: true });
+  await cache.put(key, response);
 }
 
 // Pages: the network first, so that what is shown is current; what the user keeps when there is none.
@@ -59,9 +65,7 @@ async function page(request) {
     const key = isFormPage(new URL(request.url)) ? new URL(request.url).pathname : request;
     const keeps = (isCorrection(new URL(request.url)) && (await cache.match(OWNER_KEY)))
       || (await cache.match(key, { ignoreVary: true }));
-    if (response.ok && !response.redirected && keeps) {
-      await cache.put(key, response.clone());
-    }
+    if (response.ok && !response.redirected && keeps) await replace(cache, key, response.clone());
     return response;
   } catch {
     return (await kept(request)) || (await caches.match("/offline"));
@@ -77,7 +81,7 @@ async function data(request) {
   try {
     const response = await fromNetwork(request);
     const cache = await caches.open(USER_CACHE);
-    if (response.ok && (await cache.match(request, { ignoreVary: true }))) await cache.put(request, response.clone());
+    if (response.ok && (await cache.match(request, { ignoreVary: true }))) await replace(cache, request, response.clone());
     return response;
   } catch {
     const found = await kept(request);
@@ -96,27 +100,29 @@ self.addEventListener("fetch", (event) => {
 });
 
 // Keep the signed-in user's pages and data; another user's, or a signed-out device's, are dropped first.
-async function keepPages(user, refresh) {
+async function keepPages(user, lang, refresh) {
   const owner = await (await caches.open(USER_CACHE)).match(OWNER_KEY, { ignoreVary: true });
   let kept = owner ? await owner.json() : null;
   if (!kept || kept.user !== user) { await caches.delete(USER_CACHE); kept = null; } // start clean, owned
   // Pages kept by an older version of the app go with it: they would run with this version's scripts.
-  const current = kept && kept.version === VERSION && !(refresh && Date.now() - kept.at > REFRESH_MS);
+  // So do pages in another language than the one the user reads now.
+  const stale = refresh && Date.now() - kept?.at > REFRESH_MS;
+  const current = kept && kept.version === VERSION && kept.lang === lang && !stale;
   if (!user || current) return;
   const listing = await (await fetch("/offline/pages", { cache: "no-store" })).json();
   if (listing.user !== user) return; // signed out or in as someone else meanwhile: the next page says who
   const responses = await Promise.all(listing.urls.map((url) => fetch(url, { cache: "no-store" })));
   if (responses.some((response) => !response.ok || response.redirected)) return;
   const cache = await caches.open(USER_CACHE);
-  await Promise.all(listing.urls.map((url, index) => cache.put(url, responses[index])));
-  await cache.put(OWNER_KEY, new Response(JSON.stringify({ user, version: VERSION, at: Date.now() })));
+  await Promise.all(listing.urls.map((url, index) => replace(cache, url, responses[index])));
+  await cache.put(OWNER_KEY, new Response(JSON.stringify({ user, lang, version: VERSION, at: Date.now() })));
 }
 
 // One keeping at a time, in the order pages asked: pages come and go, the worker stays.
 let keeping = Promise.resolve();
 self.addEventListener("message", (event) => {
   if (event.data?.type !== "keep") return;
-  keeping = keeping.then(() => keepPages(event.data.user, event.data.refresh)).catch(() => {});
+  keeping = keeping.then(() => keepPages(event.data.user, event.data.lang, event.data.refresh)).catch(() => {});
   event.waitUntil(keeping);
 });
 

@@ -175,6 +175,11 @@ def test_one_users_draft_and_outbox_are_invisible_to_the_next_user_of_the_device
     answer_everything(page)
     page.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/outbox$"))
+    alerts: list[str] = []
+    page.once("dialog", lambda dialog: (alerts.append(dialog.message), dialog.accept()))
+    page.locator("#logout-form button").click()  # offline: only the server can end a session
+    expect(page.locator("#outbox-list")).to_be_visible()
+    assert alerts and alerts[0].startswith("退出登录需要网络连接")
     # Refused by the server, say: it stays unsent (and is not resent) until its user decides.
     page.evaluate("""import('/static/js/store.js').then(async (store) => {
       for (const r of await store.visitsOf(document.body.dataset.user)) {
@@ -310,3 +315,5 @@ def test_the_phones_first_form_is_small(browser, live_server):
     context.close()
     print(json.dumps({"first_form_load_bytes": first_load, "requests": len(sizes)}))
     assert first_load < 100 * 1024
+
+
