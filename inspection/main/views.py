@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from .. import access
 from ..catalog.services import get_catalog
 from ..extensions import db
+from ..offline.services import fillable_checklists
 from ..visits.models import Visit
 
 bp = Blueprint("main", __name__)
@@ -19,7 +20,7 @@ RECENT_VISITS = 20
 @login_required
 def index():
     catalog = get_catalog()
-    checklists = [c for c in catalog.checklists.values() if access.can(current_user, "checklist.fill", c)]
+    checklists = fillable_checklists(current_user)
     branches = db.session.scalars(access.scoped_branches(current_user)).all()
     visits = db.session.scalars(
         select(Visit).where(access.visit_filter(current_user, Visit))

@@ -8,6 +8,7 @@ from pathlib import Path
 from .. import access
 from ..auth.models import User
 from ..catalog.services import get_catalog
+from ..checklists import Checklist
 
 # The folders of the app shell; a change to any file in them is a new version of the app.
 SHELL_FOLDERS = ("css", "js", "icons")
@@ -23,6 +24,6 @@ def shell_version(static_folder: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def fillable_checklists(user: User) -> list[str]:
-    """Return the ids of the checklists a user may fill in, each a form their device keeps."""
-    return [c.id for c in get_catalog().checklists.values() if access.can(user, "checklist.fill", c)]
+def fillable_checklists(user: User) -> list[Checklist]:
+    """Return the checklists a user may fill in, each a form their device keeps."""
+    return [c for c in get_catalog().checklists.values() if access.can(user, "checklist.fill", c)]

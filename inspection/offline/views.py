@@ -74,8 +74,8 @@ def pages():
     if not current_user.is_authenticated:
         raise Unauthorized(_("Sign in again to send the visits waiting on this device."))
     urls = [url_for("main.index"), url_for("offline.outbox"), url_for("api.branches")]
-    for checklist_id in fillable_checklists(current_user):
+    for checklist in fillable_checklists(current_user):
         # One form page serves every branch: the page reads the branch from its address.
-        urls += [url_for("visits.pick_branch", checklist_id=checklist_id),
-                 url_for("visits.new", checklist_id=checklist_id)]
+        urls += [url_for("visits.pick_branch", checklist_id=checklist.id),
+                 url_for("visits.new", checklist_id=checklist.id)]
     return jsonify({"user": str(current_user.id), "version": _version(), "urls": urls})

@@ -37,6 +37,12 @@ def _require_admin() -> None:
         abort(403)
 
 
+def _managed_user(user_id: int) -> User:
+    """Return the account an administrator opens, or answer 403 to others and 404 to a missing one."""
+    _require_admin()
+    return db.get_or_404(User, user_id)
+
+
 @bp.get("/admin/users")
 @login_required
 def index():
@@ -83,10 +89,7 @@ def new():
 @bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @login_required
 def edit(user_id: int):
-    _require_admin()
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = _managed_user(user_id)
     form = _form(user)
     form.email.data = user.email  # the address is the sign-in name: fixed once created
     if form.validate_on_submit():
@@ -105,10 +108,7 @@ def edit(user_id: int):
 @bp.post("/admin/users/<id:user_id>/password")
 @login_required
 def reset(user_id: int):
-    _require_admin()
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = _managed_user(user_id)
     with write_transaction():
         password = reset_password(current_user, user)
     return render_template("users/password.html", user=user, password=password)

@@ -37,7 +37,6 @@ async function run(stores, mode, work) {
 export const getVisit = (uuid) => run(["visits"], "readonly", (visits) => visits.get(uuid));
 export const visitsOf = (user) => run(["visits"], "readonly", (visits) => visits.index("user").getAll(user));
 export const draftIn = (user, slot) => run(["visits"], "readonly", (visits) => visits.index("slot").get([user, slot]));
-export const putVisit = (record) => run(["visits"], "readwrite", (visits) => visits.put({ ...record, updatedAt: Date.now() }));
 
 // Read and write in one transaction: `decide(current)` returns the record to store, or null to leave it.
 // Every change of state goes through here, so a stale copy (another tab, a sender's old list) never wins.

@@ -129,8 +129,8 @@ def _requeue(page, change: str) -> None:
       const store = await import('/static/js/store.js');
       const user = document.body.dataset.user;
       const [record] = (await store.visitsOf(user)).filter((r) => r.state === 'sent');
-      record.request.visit.notes = { 'floor-clean': change };
-      await store.putVisit({ ...record, state: 'waiting' });
+      const visit = { ...record.request.visit, notes: { 'floor-clean': change } };
+      await store.updateVisit(record.uuid, ['sent'], { state: 'waiting', request: { ...record.request, visit } });
     }""", change)
 
 
