@@ -71,6 +71,7 @@ def _bulk_visits(rng, branch_ids, staff, admin_id, version) -> None:
             result = score(CHECKLIST, values)
             finished = end - timedelta(minutes=rng.randrange(365 * 24 * 60))
             visits.append({"id": number + 1, "uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
+                           "kind": "inspection",
                            "checklist_id": "bench", "checklist_version": version, "branch_id": branch_id,
                            "submitter_id": admin_id, "started_at": finished - timedelta(minutes=30),
                            "finished_at": finished, "submitted_at": finished, "status": "released",
@@ -110,10 +111,15 @@ def make_app(url: str, media: Path, options: dict | None = None):
 
 
 def main() -> None:
+    on_both_backends(seed, measure, "dash")
+
+
+def on_both_backends(seed_app, measure_app, name: str) -> None:
+    """Seed and measure an app on SQLite, then on a PostgreSQL schema of its own (dropped afterwards)."""
     with tempfile.TemporaryDirectory() as folder:
-        app = make_app(f"sqlite:///{folder}/dash.sqlite3", Path(folder) / "media")
-        seed(app)
-        measure(app, "SQLite")
+        app = make_app(f"sqlite:///{folder}/{name}.sqlite3", Path(folder) / "media")
+        seed_app(app)
+        measure_app(app, "SQLite")
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     engine = create_engine(POSTGRES_URL)
     with engine.begin() as connection:
@@ -121,11 +127,11 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             app = make_app(POSTGRES_URL, Path(folder), {"connect_args": {"options": f"-csearch_path={schema}"}})
-            seed(app)
+            seed_app(app)
             with app.app_context():
                 db.session.execute(text("ANALYZE"))
                 db.session.commit()
-            measure(app, "PostgreSQL")
+            measure_app(app, "PostgreSQL")
     finally:
         with engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -69,10 +69,13 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
+    from .coverage.views import bp as coverage_bp
     from .exports.views import bp as exports_bp
     from .main.views import bp as main_bp
+    from .notifications.views import bp as notifications_bp
     from .offline.views import bp as offline_bp
     from .performance.views import bp as performance_bp
+    from .plans.views import bp as plans_bp
     from .review.views import bp as review_bp
     from .scorecards.views import bp as scorecards_bp
     from .signin.views import bp as auth_bp
@@ -80,7 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from .visits.views import bp as visits_bp
 
     blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
-                  performance_bp, exports_bp, users_bp, audit_bp, offline_bp)
+                  performance_bp, exports_bp, users_bp, audit_bp, offline_bp, plans_bp, coverage_bp, notifications_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
@@ -106,6 +109,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Make the helpers of pages and scorecards available to every template, views loaded or not."""
     from . import access, labels
+    from .notifications.views import unread_badge
     from .scorecards.render import scorecard_photo, scorecard_static
     from .web.templating import FILTERS, HELPERS
 
@@ -113,7 +117,7 @@ def register_template_helpers(app: Flask) -> None:
         HELPERS, role_label=labels.role_label, kind_label=labels.kind_label, html_lang=labels.html_lang,
         status_label=labels.status_label, step_label=labels.step_label, problem_texts=labels.problem_texts,
         can=access.can, steps=access.steps,
-        scorecard_static=scorecard_static, scorecard_photo=scorecard_photo)
+        scorecard_static=scorecard_static, scorecard_photo=scorecard_photo, unread_notifications=unread_badge)
     app.jinja_env.filters.update(FILTERS)
 
 
@@ -123,11 +127,13 @@ def register_commands(app: Flask) -> None:
     from .catalog.cli import checklist_cli
     from .db import init_db_command
     from .demo.cli import demo_command
+    from .notifications.cli import notifications_cli
     from .org.cli import import_cli
+    from .reminders.cli import remind_command
     from .scorecards.cli import scorecard_cli
     from .users.cli import user_cli
 
     commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, media_cli, init_db_command,
-                demo_command)
+                demo_command, notifications_cli, remind_command)
     for command in commands:
         app.cli.add_command(command)

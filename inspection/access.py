@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, false, or_, select, true
 
 from .auth.models import Role, User, UserRegion, user_branches
-from .lifecycle import ACTIONS, VISITS, Lifecycle, Party, VisitStatus
+from .lifecycle import ACTIONS, ASSIGNMENTS, VISITS, Lifecycle, Party, VisitStatus
 from .org.models import Branch
 from .problems import BadRequest, Forbidden
 
@@ -29,7 +29,7 @@ REVIEWERS = frozenset({Role.ADMIN, Role.MANAGER})
 # Filled in by mystery shoppers, who must stay unknown to the branch side: only reviewers see who they are.
 ANONYMOUS_KINDS = frozenset({"mystery_shop", "survey"})
 REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR})
-LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS}
+LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS, "assignment": ASSIGNMENTS}
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,14 @@ def scoped_branches(user: User):
     return select(Branch).where(Branch.active, branch_filter(user)).order_by(Branch.code)
 
 
+def branch_managers(branch: Branch):
+    """Return a query of the active managers whose scope holds the branch: who hears about its actions."""
+    by_branch = select(user_branches.c.user_id).where(user_branches.c.branch_id == branch.id)
+    by_region = select(UserRegion.user_id).where(UserRegion.region == branch.region)
+    return select(User).where(User.active, User.role == Role.MANAGER,
+                              or_(User.id.in_(by_branch), User.id.in_(by_region))).order_by(User.id)
+
+
 def reports_filter(user: User):
     """Return a SQL condition on Branch for the branches whose performance and actions the user reads."""
     return branch_filter(user) if user.role in REPORT_READERS else false()
@@ -77,6 +85,19 @@ def visit_filter(user: User, visits):
     if user.role in REVIEWERS:
         return in_branches
     return and_(in_branches, visits.kind.in_(sorted(fill_kinds(user))))
+
+
+def assignment_filter(user: User, assignments):
+    """Return a SQL condition on assignments for those the user sees: their own, or their branches' as a manager.
+
+    Nobody else sees one, so an upcoming mystery shop never reaches the branch side.
+    """
+    if user.role == Role.ADMIN:
+        return true()
+    own = assignments.assignee_id == user.id
+    if user.role in REVIEWERS:
+        return or_(own, assignments.branch_id.in_(select(Branch.id).where(branch_filter(user))))
+    return own
 
 
 def fill_kinds(user: User) -> frozenset[str]:
@@ -107,6 +128,17 @@ def _views_visit(user: User, visit) -> bool:
     return visit.kind in fill_kinds(user) and in_scope(user, visit.branch)  # inspectors: their own kinds
 
 
+def _views_assignment(user: User, assignment) -> bool:
+    return assignment.assignee_id == user.id or _manages(user, assignment.branch)
+
+
+def assignable_refusal(assignee: User, kind: str, branch: Branch) -> str | None:
+    """Return why this person may not be given this kind of visit at the branch, or None if they may."""
+    if not assignee.active:
+        return f"{assignee.email} is not an active account"
+    return _party_refusal(assignee, Party.FILLER, Fill(kind, branch))
+
+
 def _names_people(user: User, visit) -> bool:
     """Tell whether the user may know who filled in the visit (never a shopper's name to the branch side)."""
     return visit.kind not in ANONYMOUS_KINDS or visit.submitter_id == user.id or _manages(user, visit.branch)
@@ -122,11 +154,14 @@ def _party_refusal(user: User, party: Party, resource) -> str | None:
     if party is Party.FILLER:
         if resource.kind not in fill_kinds(user) or not resource.branch.active or not in_scope(user, resource.branch):
             return f"you may not submit a {resource.kind} checklist for branch {resource.branch.code}"
+    elif party is Party.ASSIGNEE:
+        if resource.assignee_id != user.id:
+            return "only the person it is assigned to does this"
     elif party is Party.SUBMITTER:
         if resource.submitter_id != user.id:
             return "only the person who submitted a visit corrects it"
     elif not _manages(user, resource.branch):
-        noun = "reviews its visits" if party is Party.REVIEWER else "manages its corrective actions"
+        noun = "reviews its visits" if party is Party.REVIEWER else "manages its work"
         return f"only a manager of this branch, or an admin, {noun}"
     elif party is Party.SECOND_MANAGER and resource.closed_by_id == user.id and user.role != Role.ADMIN:
         return "someone other than the person who closed it verifies the action"
@@ -149,6 +184,11 @@ RULES = {
     "users.edit": lambda user, change: user.role == Role.ADMIN and not _locks_out(user, change),
     "audit.read": lambda user, _: user.role == Role.ADMIN,
     "catalog.problems": lambda user, _: user.role == Role.ADMIN,
+    "assignment.view": _views_assignment,
+    "plans.manage": lambda user, _: user.role in REVIEWERS,
+    "coverage.view": lambda user, _: user.role in REVIEWERS,
+    "visits.by_submitter": lambda user, _: user.role in REVIEWERS,
+    "notification.view": lambda user, notification: notification.user_id == user.id,
 }
 
 

@@ -96,3 +96,21 @@ def trend_chart(points: list[tuple[str, float | None]], label: str, width: int =
 
 def _clip(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def stacked_chart(rows: list[tuple[str, list[int]]], colours: list[str], label: str, width: int = 520) -> Markup:
+    """Draw one horizontal bar per row, split into its parts (counts), scaled to the largest total."""
+    row_height, left, right = 24, 150, 50
+    span = width - left - right
+    largest = max((sum(parts) for _, parts in rows), default=0) or 1
+    body = []
+    for index, (name, parts) in enumerate(rows):
+        y, x = index * row_height, float(left)
+        body.append(f"<text x='{left - 8}' y='{y + 16}' font-size='12' text-anchor='end' fill='{INK}'>"
+                    f"{escape(_clip(name, 16))}</text>")
+        for count, colour in zip(parts, colours, strict=True):
+            size = span * count / largest
+            body.append(f"<rect x='{x:.1f}' y='{y + 5}' width='{size:.1f}' height='14' fill='{colour}'/>")
+            x += size
+        body.append(f"<text x='{x + 6:.1f}' y='{y + 16}' font-size='12' fill='{INK}'>{sum(parts)}</text>")
+    return _svg(width, max(1, len(rows)) * row_height + 4, body, label)

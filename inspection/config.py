@@ -13,6 +13,14 @@ ENV_PREFIX = "INSPECTION_"
 INSECURE_DEV_KEY = "dev-only-insecure-key"
 
 
+# Notification e-mail: off while SMTP_HOST is empty. Links in mails start with BASE_URL.
+MAIL_DEFAULTS = {
+    "SMTP_HOST": "", "SMTP_PORT": 25, "SMTP_USER": "", "SMTP_PASSWORD": "", "SMTP_FROM": "inspection@localhost",
+    "SMTP_STARTTLS": False, "SMTP_SSL": False, "SMTP_TIMEOUT": 10, "MAIL_MAX_ATTEMPTS": 5, "MAIL_RETRY_MINUTES": 5,
+    "BASE_URL": "http://127.0.0.1:5000",
+}
+
+
 def defaults(instance_path: str) -> dict:
     """Return the built-in defaults; paths are under the instance folder."""
     instance = Path(instance_path)
@@ -48,6 +56,7 @@ def defaults(instance_path: str) -> dict:
         # (behind a proxy that ends TLS and does not say so).
         "SESSION_COOKIE_SECURE": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        **MAIL_DEFAULTS,
     }
 
 

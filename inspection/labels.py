@@ -3,7 +3,7 @@
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from .lifecycle import ActionStatus, ActionStep, VisitAction, VisitStatus
+from .lifecycle import ActionStatus, ActionStep, AssignmentStatus, AssignmentStep, VisitAction, VisitStatus
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -26,6 +26,10 @@ STATUS_LABELS = {
     ActionStatus.IN_PROGRESS: _l("In progress"),
     ActionStatus.DONE: _l("Done"),
     ActionStatus.VERIFIED: _l("Verified"),
+    AssignmentStatus.ASSIGNED: _l("To do"),
+    "missed": _l("Missed"),
+    AssignmentStatus.DECLINED: _l("Declined"),
+    AssignmentStatus.CANCELLED: _l("Cancelled"),
 }
 STEP_LABELS = {
     ("visit", VisitAction.START): _l("Start review"),
@@ -36,6 +40,9 @@ STEP_LABELS = {
     ("action", ActionStep.CLOSE): _l("Mark done"),
     ("action", ActionStep.VERIFY): _l("Verify"),
     ("action", ActionStep.REOPEN): _l("Reopen"),
+    ("assignment", AssignmentStep.DECLINE): _l("Decline"),
+    ("assignment", AssignmentStep.REASSIGN): _l("Reassign"),
+    ("assignment", AssignmentStep.CANCEL): _l("Cancel assignment"),
 }
 DIMENSION_LABELS = {
     "reliability": _l("Reliability"), "responsiveness": _l("Responsiveness"), "assurance": _l("Assurance"),
@@ -74,6 +81,21 @@ PROBLEM_TEXTS = {
     "bad_text": _l("This text holds a character that cannot be stored."),
     "closing_note_required": _l("Say what was done: a closing note is required."),
     "closing_photo_required": _l("Show it: a closing photo is required."),
+    "window_order": _l("The window ends before it starts."),
+    "window_too_long": _l("A window lasts at most a year."),
+    "not_assignable": _l("This person cannot take this visit: it is not their kind of work or not in their scope."),
+    "reason_missing": _l("Say why you decline it."),
+    "unknown_checklist": _l("There is no such checklist."),
+    "unknown_user": _l("There is no account with this e-mail address."),
+    "unknown_branch": _l("There is no branch with this code."),
+    "assignment_mismatch": _l("This assignment is for another checklist or branch."),
+    "known_staff": _l("This shopper is known to the staff of this branch."),
+    "plan_months": _l("A plan covers 1 to 24 months."),
+    "plan_window_days": _l("A window lasts 1 to 31 days."),
+    "plan_count": _l("0 to 28 visits a month."),
+    "plan_empty": _l("Plan at least one visit a month."),
+    "plan_region": _l("No active branch of this region is in your scope."),
+    "plan_form": _l("Write the first month as YYYY-MM, and whole numbers for months, counts and window days."),
 }
 
 
@@ -84,6 +106,9 @@ AUDIT_LABELS = {
     "token_create": _l("API token created"), "token_revoke": _l("API token revoked"),
     "visit_submit": _l("Visit submitted"), "visit_start": _l("Review started"), "visit_release": _l("Visit released"),
     "visit_return": _l("Visit returned"), "visit_resubmit": _l("Visit corrected"), "export": _l("Export"),
+    "assignment_assign": _l("Visit assigned"), "assignment_decline": _l("Assignment declined"),
+    "assignment_reassign": _l("Assignment reassigned"), "assignment_cancel": _l("Assignment cancelled"),
+    "assignment_complete": _l("Assignment done"), "plan_create": _l("Plan created"),
 }
 PASSWORD_TEXTS = {
     "too_short": _l("Use at least 10 characters."),

@@ -43,13 +43,31 @@ class ActionStep(StrEnum):
     REOPEN = "reopen"
 
 
+class AssignmentStatus(StrEnum):
+    """Stored states; an assigned visit whose window has ended without one is missed (see plans.models)."""
+
+    ASSIGNED = "assigned"
+    DECLINED = "declined"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class AssignmentStep(StrEnum):
+    ASSIGN = "assign"
+    DECLINE = "decline"
+    REASSIGN = "reassign"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+
+
 class Party(StrEnum):
     """Who may take a step; access.py decides whether a user is that party for a given resource."""
 
     FILLER = "filler"  # may fill in the checklist at the branch
     REVIEWER = "reviewer"  # manages the branch of the visit
     SUBMITTER = "submitter"  # submitted the visit
-    MANAGER = "manager"  # manages the branch of the corrective action
+    MANAGER = "manager"  # manages the branch of the corrective action or assignment
+    ASSIGNEE = "assignee"  # was given the assignment
     SECOND_MANAGER = "second_manager"  # manages the branch and is not the one who closed the action
 
 
@@ -117,6 +135,19 @@ ACTIONS = Lifecycle("action", (
     Transition(S.DONE, P.VERIFY, S.VERIFIED, Party.SECOND_MANAGER),
     Transition(S.DONE, P.REOPEN, S.OPEN, Party.MANAGER),
 ))
+
+T, G = AssignmentStatus, AssignmentStep
+ASSIGNMENTS = Lifecycle("assignment", (
+    Transition(None, G.ASSIGN, T.ASSIGNED, Party.MANAGER),
+    Transition(T.ASSIGNED, G.DECLINE, T.DECLINED, Party.ASSIGNEE),
+    Transition(T.ASSIGNED, G.REASSIGN, T.ASSIGNED, Party.MANAGER),
+    Transition(T.DECLINED, G.REASSIGN, T.ASSIGNED, Party.MANAGER),
+    Transition(T.ASSIGNED, G.COMPLETE, T.DONE, Party.ASSIGNEE),
+    Transition(T.ASSIGNED, G.CANCEL, T.CANCELLED, Party.MANAGER),
+    Transition(T.DECLINED, G.CANCEL, T.CANCELLED, Party.MANAGER),
+))
+# Planned work that still counts in coverage: declined work waits to be reassigned, cancelled work is gone.
+PLANNED_ASSIGNMENTS = (T.ASSIGNED, T.DECLINED, T.DONE)
 
 # Only released visits count in performance figures: a manager has reviewed them.
 COUNTED_VISITS = (V.RELEASED,)

@@ -6,11 +6,12 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from inspection.actions.models import CorrectiveAction
 from inspection.actions.services import actions_query, add_comment, advance, create_action
 from inspection.extensions import db
+from inspection.notifications.models import Notification
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
 from inspection.problems import BadRequest, Conflict, Forbidden, Invalid
@@ -206,3 +207,23 @@ def test_actions_pages_list_open_and_close_with_evidence(client, visit, users):
     factories.login(client, users["shopper"])
     assert client.get(f"/actions/{action.id}").status_code == 404
     assert client.get("/actions").status_code == 403
+
+
+def test_the_submitter_and_the_branch_managers_are_told(app, visit, users, runner):
+    west = factories.make_user("manager", regions=("West",))
+    second = factories.make_user("manager", branches=("E1",))
+    review(users["manager"], visit, "return", "请补拍")
+    told = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [(n.user_id, n.kind, n.link) for n in told] == [
+        (users["inspector"].id, "visit.returned", f"/visits/{visit.uuid}/correct")]
+    resubmit(users["inspector"], visit, Correction({"clerk": "E1-S1", "clean": False, "greet": 7}, {}))
+    review(users["manager"], visit, "release")  # opens an action for the failed critical greeting
+    db.session.commit()
+    kinds = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification))}
+    assert (users["inspector"].id, "visit.released") in kinds
+    assert (second.id, "action.assigned") in kinds  # the other manager of E1, not the one who released it
+    assert not {(users["manager"].id, "action.assigned"), (west.id, "action.assigned")} & kinds
+    db.session.execute(update(CorrectiveAction).values(due_date=date(2026, 1, 1)))
+    db.session.commit()
+    assert "overdue corrective actions: 2 notices" in runner.invoke(args=["remind"]).output
+    assert "overdue corrective actions: 0 notices" in runner.invoke(args=["remind"]).output  # once per action

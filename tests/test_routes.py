@@ -16,6 +16,7 @@ import io
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -29,9 +30,11 @@ from inspection.actions.models import CorrectiveAction
 from inspection.actions.services import advance
 from inspection.api.tokens import create_token
 from inspection.extensions import db
+from inspection.notifications.services import notify
 from inspection.org.models import Branch
 from inspection.photos.processing import process
 from inspection.photos.storage import thumbnail_name, write_with_files
+from inspection.plans.models import Assignment
 from inspection.review.services import review
 from inspection.visits.services import submit_visit
 
@@ -151,7 +154,28 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("POST", "/admin/users/<id:user_id>/password"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
     ("GET", "/admin/audit/"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
     ("GET", "/admin/audit/audit.csv"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    # assignments: everyone has their own list; one assignment is seen by its assignee and the branch's managers
+    ("GET", "/assignments"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/assignments/<id:assignment_id>"): {"shop assignment": (302, 200, 200, 404, 200, 404, 404, 404)},
+    # step=decline: only the assignee declines; a manager who sees it is refused, others do not know it exists
+    ("POST", "/assignments/<id:assignment_id>/<step>"): {"shop assignment": (302, 403, 403, 404, 302, 404, 404, 404)},
+    ("GET", "/assignments/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
+    ("POST", "/assignments/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},  # empty form: shown again
+    ("GET", "/assignments/import"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
+    ("POST", "/assignments/import"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},  # no rows: shown again
+    ("GET", "/plans/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
+    ("POST", "/plans/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},  # empty form: shown again
+    ("GET", "/coverage"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
+    ("GET", "/coverage.csv"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
+    # notifications: everyone has their own list; one notification belongs to its owner alone (the shopper's here)
+    ("GET", "/notifications"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/notifications/<id:notification_id>"): {
+        "shopper's notification": (302, 404, 404, 404, 302, 404, 404, 404)},
+    ("POST", "/notifications/read"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
     # JSON API (bearer tokens)
+    ("GET", "/api/v1/assignments"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
+    ("POST", "/api/v1/assignments"): {"-": (401, 201, 201, 403, 403, 403, 403, 403)},  # at E1, to the inspector
+    ("GET", "/api/v1/coverage"): {"-": (401, 200, 200, 403, 403, 403, 200, 403)},
     ("GET", "/api/v1/openapi.json"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/api/v1/checklists"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/api/v1/checklists/<checklist_id>"): {"-": (401, 200, 200, 200, 404, 404, 200, 200)},
@@ -180,6 +204,7 @@ KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {}
 
 # -- how each route is called ---------------------------------------------------------------------
 
+INSPECTOR_EMAIL = "inspector@routes.example.com"  # the East inspector of the World, who may be given E1's visits
 CSV_IMPORT = b"code,name,region,address\nZZ,Branch ZZ,North,\n"
 
 
@@ -216,6 +241,12 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/admin/users/<id:user_id>"): Call(form={"name": "Target User", "role": "inspector", "branches": "ZZ",
                                                       "active": "y"}),
     ("POST", "/api/v1/visits"): Call(json=lambda n: factories.api_visit()),
+    ("POST", "/assignments/<id:assignment_id>/<step>"): Call(form={"reason": "busy"}, fresh=True),
+    ("POST", "/assignments/import"): Call(files={"file": b"branch,checklist,assignee,window_start,window_end,"
+                                                         b"scenario,brief\n"}),
+    ("POST", "/api/v1/assignments"): Call(json=lambda n: {
+        "branch": "E1", "checklist": "small", "assignee": INSPECTOR_EMAIL, "window_start": "2026-12-01T09:00:00+08:00",
+        "window_end": "2026-12-01T12:00:00+08:00"}),
     ("PUT", "/api/v1/visits/<visit_uuid>"): Call(json={"answers": {"clerk": "E1-S1", "clean": True, "greet": 4},
                                                        "notes": {}}, fresh=True),
     ("POST", "/api/v1/visits/<visit_uuid>/review"): Call(json={"action": "start"}, fresh=True),
@@ -231,6 +262,7 @@ def default_parameters(rule: str, world: World) -> dict[str, Any]:
         "checklist_id": "small",
         "record_id": world.admin_branch_id,  # branch ZZ, made for the admin pages to edit
         "user_id": world.target_user_id,  # a user made for the admin pages to edit
+        "step": "decline",
     }
 
 
@@ -280,7 +312,8 @@ class World:
         self.clients: dict[str, Any] = {}
         self.checked: list[tuple[str, str, str, str]] = []
         factories.make_org()
-        self.users = {name: factories.make_user(role, regions=regions, branches=branches)
+        self.users = {name: factories.make_user(role, regions=regions, branches=branches,
+                                                email=f"{name.replace('_', '-')}@routes.example.com")
                       for name, (role, regions, branches) in SCOPES.items()}
         branch = Branch(code="ZZ", name="Branch ZZ", region="North", address="")
         db.session.add(branch)
@@ -314,6 +347,19 @@ class World:
             return self._visit("mystery_shop", PASSED, ["return"])
         if resource == "returned inspection":
             return self._visit("inspection", PASSED, ["return"])
+        if resource == "shop assignment":  # the shopper's, at E1, due now
+            now = datetime.now(timezone.utc)
+            assignment = Assignment(branch_id=db.session.scalar(select(Branch.id).where(Branch.code == "E1")),
+                                    checklist_id="small-shop", kind="mystery_shop", assignee=self.users["shopper"],
+                                    window_start=now - timedelta(hours=1), window_end=now + timedelta(days=2),
+                                    created_by_id=self.users["manager"].id)
+            db.session.add(assignment)
+            db.session.commit()
+            return {"assignment_id": assignment.id}
+        if resource == "shopper's notification":
+            notification = notify(self.users["shopper"], "visit.returned", {"branch_name": "Branch E1"}, link="/visits")
+            db.session.commit()
+            return {"notification_id": notification.id}
         if resource == "closed action":
             made = self._visit("inspection", FAILED, ["release"])
             action = db.session.get(CorrectiveAction, made["action_id"])

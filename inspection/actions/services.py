@@ -15,6 +15,7 @@ from ..catalog.services import frozen_checklist
 from ..db import utcnow
 from ..extensions import db
 from ..lifecycle import ACTIONS, UNFINISHED_ACTIONS, ActionStep, VisitStatus
+from ..notifications.services import notify
 from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto
 from ..photos.storage import PendingFiles
@@ -54,7 +55,26 @@ def create_action(actor: User, visit, item_id: str, due: date | None = None) -> 
             db.session.flush()
     except IntegrityError:  # another manager opened it between our look and our insert
         raise Conflict(f"item '{item_id}' of this visit already has an action") from None
+    _tell_managers(action, "action.assigned", skip=actor)
     return action
+
+
+def _tell_managers(action: CorrectiveAction, kind: str, skip: User | None = None, key: str | None = None) -> int:
+    """Notify the branch's managers about an action (not the one who just opened it). Flush only."""
+    branch = db.session.get(Branch, action.branch_id)
+    params = {"branch_name": branch.name, "title": action.title, "due_date": action.due_date.isoformat()}
+    told = 0
+    for manager in db.session.scalars(access.branch_managers(branch)):
+        if skip is None or manager.id != skip.id:
+            told += notify(manager, kind, params, f"/actions/{action.id}", key=key) is not None
+    return told
+
+
+def remind_overdue(today: date) -> int:
+    """Tell managers once about each unfinished action that went past its due date. Flush only."""
+    overdue = db.session.scalars(select(CorrectiveAction).where(
+        CorrectiveAction.status.in_(UNFINISHED_ACTIONS), CorrectiveAction.due_date < today))
+    return sum(_tell_managers(action, "action.overdue", key=f"overdue:{action.id}") for action in overdue)
 
 
 def open_for_critical_failures(actor: User, visit) -> list[CorrectiveAction]:

@@ -6,6 +6,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("An e-mail address, please."))
 CODE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", message=_l("Letters, digits, - and _ only."))
 
 
@@ -21,6 +22,10 @@ class StaffForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     branch_id = SelectField(_l("Branch"), coerce=int, validators=[DataRequired()])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=100)])
+    # A shopper with this address is never sent to this staff member's branch: they would be recognised.
+    email = StringField(_l("E-mail, if they also work for us as a shopper or inspector"),
+                        validators=[Optional(), Length(max=254), EMAIL],
+                        filters=[lambda value: (value or "").strip().lower() or None])
 
 
 class ImportForm(FlaskForm):

@@ -23,7 +23,7 @@ RESOURCES = {
     "branches": {"model": Branch, "form": BranchForm, "importer": import_branches,
                  "columns": ("code", "name", "region", "address")},
     "staff": {"model": Staff, "form": StaffForm, "importer": import_staff,
-              "columns": ("code", "name", "branch_id", "position")},
+              "columns": ("code", "name", "branch_id", "position", "email")},
 }
 
 

@@ -62,7 +62,39 @@ def paths() -> dict:
         "/visits/{visit_uuid}/review": {"post": _review_visit()},
         "/staff/{code}/performance": {"get": _performance("staff_performance", "A staff member", "StaffPerformance")},
         "/branches/{code}/performance": {"get": _performance("branch_performance", "A branch", "BranchPerformance")},
+        "/assignments": {"post": _create_assignment(), "get": _list_assignments()},
+        "/coverage": {"get": _coverage()},
     }
+
+
+def _create_assignment() -> dict:
+    return _operation(
+        "create_assignment", "Give a visit to an inspector or shopper: branch, checklist and time window",
+        {"201": _json("made; the assignee is notified", ref("Assignment"))}, ["403", "413", "422"],
+        body={"required": True, "content": {"application/json": {"schema": ref("AssignmentPayload")}}})
+
+
+def _list_assignments() -> dict:
+    status = {"name": "status", "in": "query", "required": False, "schema": {
+        "type": "string", "enum": ["assigned", "missed", "done", "declined", "cancelled", "open"]},
+        "description": "open: assigned, whether its window is over or not"}
+    page = {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
+            "description": "200 a page; a Link header names the next one"}
+    return _operation("list_assignments", "The caller's own assignments, or those of a manager's branches",
+                      {"200": _json("soonest window first", _list("Assignment"))}, [],
+                      [status, *_period("windows starting on or after this day", "on or before this day"), page])
+
+
+def _coverage() -> dict:
+    region = {"name": "region", "in": "query", "required": False, "schema": {"type": "string"}}
+    return _operation("coverage", "Planned, done, late, missed and open visits per branch (managers)",
+                      {"200": _json("one row per branch with work planned", ref("Coverage"))}, ["403"],
+                      [*_period("first day; default: 90 days before `to`", "last day; default: today"), region])
+
+
+def _period(first: str, last: str) -> list[dict]:
+    return [{"name": name, "in": "query", "required": False, "description": f"{description} (YYYY-MM-DD)",
+             "schema": {"type": "string", "format": "date"}} for name, description in (("from", first), ("to", last))]
 
 
 def _operation(operation_id: str, summary: str, answers: dict, errors: list[str], parameters=(), body=None,

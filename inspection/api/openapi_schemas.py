@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from ..checklists.model import Checklist
 from ..lifecycle import VisitStatus
+from .assignments import AssignmentPayload
 from .payload import CorrectionPayload, VisitPayload
 
 REF = "#/components/schemas/{model}"
@@ -134,6 +135,23 @@ def performance_schemas() -> dict:
     return {"StaffPerformance": staff, "BranchPerformance": branch}
 
 
+def plan_schemas() -> dict:
+    count = {"type": "integer", "minimum": 0}
+    states = ["assigned", "missed", "done", "declined", "cancelled"]
+    assignment = closed({
+        "id": {"type": "integer"}, "status": {"type": "string", "enum": states,
+                                              "description": "missed: assigned, and the window is over"},
+        "late": {"type": ["boolean", "null"], "description": "done outside its window (the visit's own times)"},
+        "branch": TEXT, "branch_name": TEXT, "checklist": TEXT, "kind": TEXT,
+        "assignee": {**TEXT, "description": "e-mail address"}, "window_start": DATE_TIME, "window_end": DATE_TIME,
+        "scenario": TEXT, "brief": TEXT, "plan": {"type": ["integer", "null"]}})
+    row = closed({"branch": TEXT, "name": TEXT, "region": TEXT, "planned": count, "done": count, "late": count,
+                  "missed": count, "open": count})
+    coverage = closed({"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                       "branches": {"type": "array", "items": ref("CoverageRow")}})
+    return {"Assignment": assignment, "CoverageRow": row, "Coverage": coverage}
+
+
 def multipart(payload: str, description: str) -> dict:
     """A multipart body: the JSON document in a `visit` part, photos in `photo.<item id>` parts."""
     return {
@@ -149,7 +167,8 @@ def multipart(payload: str, description: str) -> dict:
 def schemas() -> dict:
     """Return every component schema of the document."""
     return {
-        **from_models(VisitPayload, CorrectionPayload), **from_models(Checklist, mode="serialization"),
+        **from_models(VisitPayload, CorrectionPayload, AssignmentPayload),
+        **from_models(Checklist, mode="serialization"), **plan_schemas(),
         **error_schemas(), **visit_schemas(), **catalog_schemas(), **performance_schemas(),
         "VisitMultipart": multipart("VisitPayload", "a visit with its photos"),
         "CorrectionMultipart": multipart("CorrectionPayload", "a correction with the photos it adds"),

@@ -6,11 +6,11 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from flask import Request, current_app
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from ..checklists import AnswerProblem
 from ..photos.processing import PhotoError, ProcessedPhoto, pixel_count, process
@@ -31,6 +31,7 @@ class VisitPayload(BaseModel):
     finished_at: AwareDatetime
     answers: dict[str, Any]
     notes: dict[str, str] = {}
+    assignment: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)] | None = None
 
 
 class KeptPhoto(BaseModel):

@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import access
 from ..catalog.services import checklist_for_submission, get_catalog
 from ..checklists import canonical_json
-from ..db import write_transaction
+from ..coverage.services import coverage
+from ..db import utcnow, write_transaction
 from ..extensions import csrf, db, login_manager
 from ..lifecycle import VisitAction
 from ..org.models import Staff
 from ..performance.lookups import reportable_branch, reportable_staff
 from ..performance.reports import branch_report, staff_report
 from ..photos.storage import write_with_files
+from ..plans import fieldwork, listing
+from ..plans.services import assign
 from ..problems import BadRequest, NotFound, Unauthorized
 from ..review.correction import Correction, already_stored, check_correction, correction_fingerprint, resubmit
 from ..review.services import review
 from ..visits.serializers import visit_json, visit_summary
-from ..visits.services import (
-    Submission,
-    check_may_submit,
-    check_submission,
-    fingerprint,
-    replayed,
-    stored_visit,
-    submit_visit,
-    visible_visit,
-)
-from ..web.requests import period
+from ..visits.services import Submission, fingerprint, replayed, stored_visit, visible_visit
+from ..web.requests import optional_period, page_number, period
+from .assignments import AssignmentPayload, assignment_json, coverage_json
 from .openapi import document
 from .payload import CorrectionPayload, VisitPayload, json_body, process_photos, read_body, read_uploads, validated
 from .performance import branch_json, staff_json
@@ -39,6 +36,7 @@ from .tokens import user_for_token
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token requests carry no cookie, so no CSRF risk; session requests are checked in before_request.
 csrf.exempt(bp)
+ASSIGNMENTS_PAGE = 200
 
 
 @login_manager.request_loader
@@ -101,23 +99,24 @@ def create_visit():
     checklist = None
     if stored_visit(payload.id) is None:  # a new visit: its scope is checked before any photo is read
         checklist = checklist_for_submission(payload.checklist, payload.version)
-        check_may_submit(current_user, checklist, payload.branch)
+        fieldwork.check_may_submit(current_user, checklist, payload.branch, payload.assignment)
     uploads = read_uploads(parts)
     # A retry is recognised from the bytes sent, before anything is decoded or checked again.
     content_sha256 = fingerprint(payload.checklist, payload.branch, payload.started_at, payload.finished_at,
-                                 payload.answers, payload.notes, [(u.item_id, u.sha256) for u in uploads])
+                                 payload.answers, payload.notes, [(u.item_id, u.sha256) for u in uploads],
+                                 payload.assignment)
     existing = replayed(current_user, payload.id, content_sha256, payload.version)
     if existing is not None:
         return jsonify(visit_summary(existing)), 200
     submission = Submission(
         uuid=payload.id, checklist_id=payload.checklist, branch_code=payload.branch,
         started_at=payload.started_at, finished_at=payload.finished_at, answers=payload.answers,
-        notes=payload.notes, photos=process_photos(uploads), version=payload.version,
+        notes=payload.notes, photos=process_photos(uploads), version=payload.version, assignment=payload.assignment,
     )
     checklist = checklist or checklist_for_submission(payload.checklist, payload.version)
-    check_submission(current_user, checklist, submission)  # every problem before any file is written
+    fieldwork.check_submission(current_user, checklist, submission)  # every problem before any file is written
     with write_with_files(current_app.config["MEDIA_DIR"], [photo for _, photo in submission.photos]) as files:
-        visit, created = submit_visit(current_user, checklist, submission, files)
+        visit, created = fieldwork.submit(current_user, checklist, submission, files)
     return jsonify(visit_summary(visit)), 201 if created else 200
 
 
@@ -183,6 +182,42 @@ def branch_performance(code: str):
     branch = reportable_branch(current_user, code)
     start, end = period()
     return jsonify(branch_json(branch_report(branch, start, end)))
+
+
+@bp.post("/assignments")
+def create_assignment():
+    access.require(current_user, "plans.manage")  # before any name is looked up: nothing leaks to others
+    draft = validated(AssignmentPayload, json_body(request)).draft()
+    with write_transaction():
+        assignment = assign(current_user, draft)
+    return jsonify(assignment_json(assignment, utcnow())), 201
+
+
+@bp.get("/assignments")
+def list_assignments():
+    filters = listing.Filters(state=request.args.get("status", ""))
+    filters.start, filters.end = optional_period()
+    filters.check()
+    page = page_number()
+    rows, total = listing.assignments(current_user, filters, utcnow(), _zone(), page, ASSIGNMENTS_PAGE)
+    response = jsonify([assignment_json(row, utcnow()) for row in rows])
+    if page * ASSIGNMENTS_PAGE < total:
+        following = url_for("api.list_assignments", **{**request.args, "page": page + 1})
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+@bp.get("/coverage")
+def coverage_report():
+    access.require(current_user, "coverage.view")
+    start, end = period()
+    rows = coverage(current_user, start, end, request.args.get("region") or None, utcnow(), _zone())
+    return jsonify({"from": start.isoformat(), "to": end.isoformat(), "branches": [coverage_json(r) for r in rows]})
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 @bp.get("/openapi.json")

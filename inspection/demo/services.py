@@ -6,7 +6,9 @@ import io
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
@@ -17,8 +19,10 @@ from ..extensions import db
 from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto, process
 from ..photos.storage import PendingFiles
+from ..plans import planning
+from ..plans.services import Draft, assign
 from ..review.services import review
-from ..visits.services import Submission, submit_visit
+from ..visits.services import Submission, presence, submit_visit
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_USERS = (
@@ -74,7 +78,27 @@ def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int
                                     (rng, pictures, files))
                     _review(users, visit, day, rng)
                     count += 1
+    _plan(users, checklists, branches[0], end)
     return count
+
+
+def _plan(users: dict, checklists: dict[str, Checklist], branch: Branch, now: datetime) -> None:
+    """Plan next month's visits in 华东区, and give the inspector and the shopper a visit due this week."""
+    manager, zone = users["manager@example.com"], current_app.config["TIMEZONE"]
+    wanted = {"mystery_shop": 2, "inspection": 1}
+    counts = {c.id: wanted[c.kind] for c in checklists.values() if c.kind in wanted}
+    today = now.astimezone(ZoneInfo(zone)).date()
+    following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    request = planning.PlanRequest(name="华东区 下月计划", region="华东区", first_month=following, months=1,
+                                   counts=counts, scenario="咨询宽带办理")
+    planning.create(manager, request, planning.preview(manager, request, presence, zone).digest, presence, zone)
+    for checklist in checklists.values():
+        person = users[SUBMITTER_BY_KIND[checklist.kind]]
+        if checklist.kind in wanted:
+            assign(manager, Draft(branch=branch, checklist=checklist, assignee=person,
+                                  window_start=now - timedelta(hours=2), window_end=now + timedelta(days=3),
+                                  scenario="咨询宽带办理" if checklist.kind == "mystery_shop" else "",
+                                  brief="到店后先观察排队情况，再咨询 300M 宽带套餐。"))
 
 
 def _daily_rate(kind: str) -> float:

@@ -1,15 +1,24 @@
-"""The home page: what the signed-in user can fill in and what they can see."""
+"""The home page: the user's work (due, overdue, to correct), a manager's counts, and what they can fill in."""
 
-from flask import Blueprint, render_template
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import access
+from ..actions.services import actions_query
 from ..catalog.services import get_catalog
+from ..db import utcnow
 from ..extensions import db
+from ..lifecycle import VisitStatus
 from ..offline.services import fillable_checklists
+from ..plans.listing import manager_counts, month_bounds, my_work
+from ..visits.inbox import status_counts
 from ..visits.models import Visit
+from ..web.requests import local_today
 
 bp = Blueprint("main", __name__)
 
@@ -28,8 +37,29 @@ def index():
         .order_by(Visit.finished_at.desc()).limit(RECENT_VISITS)
     ).all()
     problems = catalog.problems if access.can(current_user, "catalog.problems") else []
-    return render_template("main/index.html", checklists=checklists, branches=branches,
-                           visits=visits, problems=problems)
+    now = utcnow()
+    work = my_work(current_user, now) if checklists else None
+    returned = db.session.scalars(
+        select(Visit).where(Visit.submitter_id == current_user.id, Visit.status == VisitStatus.RETURNED)
+        .options(selectinload(Visit.branch), selectinload(Visit.snapshot)).order_by(Visit.finished_at.desc())
+    ).all() if checklists else []
+    return render_template("main/index.html", checklists=checklists, branches=branches, visits=visits,
+                           problems=problems, work=work, returned=returned, now=now, counts=_counts())
+
+
+def _counts() -> dict | None:
+    """Return what waits for a manager, each number linking to its list; None for other roles."""
+    if not access.can(current_user, "coverage.view"):
+        return None
+    zone, today = ZoneInfo(current_app.config["TIMEZONE"]), local_today()
+    visits = status_counts(current_user)
+    overdue = db.session.scalar(select(func.count()).select_from(
+        actions_query(current_user, overdue=True).subquery()))
+    start, end = month_bounds(today, zone)
+    return {"visits": visits, "overdue_actions": overdue, **manager_counts(current_user, utcnow(), today, zone),
+            "month_start": start.date(), "month_last": end.date() - timedelta(days=1),
+            "to_review": visits[VisitStatus.SUBMITTED], "in_review": visits[VisitStatus.IN_REVIEW],
+            "returned": visits[VisitStatus.RETURNED]}
 
 
 @bp.route("/healthz")

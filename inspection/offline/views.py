@@ -73,7 +73,8 @@ def pages():
     """List what the signed-in user's device keeps: the shell version and the pages and data they work with."""
     if not current_user.is_authenticated:
         raise Unauthorized(_("Sign in again to send the visits waiting on this device."))
-    urls = [url_for("main.index"), url_for("offline.outbox"), url_for("api.branches")]
+    urls = [url_for("main.index"), url_for("offline.outbox"), url_for("api.branches"),
+            url_for("api.list_assignments", status="open")]
     for checklist in fillable_checklists(current_user):
         # One form page serves every branch: the page reads the branch from its address.
         urls += [url_for("visits.pick_branch", checklist_id=checklist.id),

@@ -33,6 +33,8 @@ class Staff(db.Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     position: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Who this person is when they also work for us (a shopper who was staff is known there): matched to users.
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
 
     branch: Mapped[Branch] = relationship(back_populates="staff")
 

@@ -14,9 +14,12 @@ from .models import Branch, Staff
 
 BRANCH_COLUMNS = ("code", "name", "region", "address")
 STAFF_COLUMNS = ("code", "name", "branch", "position")
+# A column a file may add at its end, for files written before it existed.
+OPTIONAL_COLUMNS = {STAFF_COLUMNS: ("email",)}
 REQUIRED = {"code", "name"}
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-MAX_LENGTHS = {"code": 32, "name": 200, "region": 100, "address": 300, "branch": 32, "position": 100}
+MAX_LENGTHS = {"code": 32, "name": 200, "region": 100, "address": 300, "branch": 32, "position": 100,
+               "email": 254}
 
 
 @dataclass
@@ -46,7 +49,7 @@ def read_csv(data: bytes, columns: tuple[str, ...]) -> tuple[list[tuple[int, dic
         return [], [(line, "the file is not UTF-8 text; save it as CSV UTF-8")]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
-    if tuple(header) != columns:
+    if tuple(header) not in (columns, columns + OPTIONAL_COLUMNS.get(columns, ())):
         return [], [(1, f"the header must be {','.join(columns)}, got {','.join(header) or 'nothing'}")]
     rows, problems = [], []
     for row in reader:
@@ -94,7 +97,10 @@ def _staff_values(row: dict, lookups: dict) -> dict:
     branches = lookups.setdefault("branches", {b.code: b.id for b in db.session.scalars(select(Branch))})
     if row["branch"] not in branches:
         raise ValueError(f"unknown branch '{row['branch']}'")
-    return {"name": row["name"], "branch_id": branches[row["branch"]], "position": row["position"]}
+    email = row.get("email", "").lower() or None
+    if email and "@" not in email:
+        raise ValueError(f"'{email}' is not an e-mail address")
+    return {"name": row["name"], "branch_id": branches[row["branch"]], "position": row["position"], "email": email}
 
 
 def _import(data: bytes, columns: tuple[str, ...], model, values_of) -> ImportReport:

@@ -6,7 +6,9 @@ from .. import access
 from ..actions.services import open_for_critical_failures
 from ..auth.models import User
 from ..catalog.services import frozen_checklist
+from ..extensions import db
 from ..lifecycle import REVIEW_ACTIONS, VisitAction
+from ..notifications.services import notify
 from ..problems import BadRequest, NotFound
 from ..texts import check_length
 from ..visits.models import Visit, VisitEvent, VisitRevision
@@ -31,7 +33,20 @@ def review(actor: User, visit: Visit, action: str, comment: str = "",
     event = move(actor, visit, action, comment.strip(), item_comments)
     if action == VisitAction.RELEASE:
         open_for_critical_failures(actor, visit)
+    if action in (VisitAction.RETURN, VisitAction.RELEASE):
+        _tell_submitter(visit, action, checklist.title, comment.strip())
     return event
+
+
+def _tell_submitter(visit: Visit, action: str, title: str, comment: str) -> None:
+    """Tell whoever submitted the visit that it came back to them or was released. Flush only."""
+    submitter = db.session.get(User, visit.submitter_id)
+    if action == VisitAction.RETURN:
+        notify(submitter, "visit.returned", {"branch_name": visit.branch.name, "checklist_title": title,
+                                             "comment": comment}, f"/visits/{visit.uuid}/correct")
+    else:
+        notify(submitter, "visit.released", {"branch_name": visit.branch.name, "checklist_title": title,
+                                             "score": visit.score}, f"/visits/{visit.uuid}")
 
 
 def revision_diff(visit: Visit, older: int, newer: int) -> dict:

@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import get_locale
@@ -16,6 +17,8 @@ from .. import charts
 from ..actions.models import CorrectiveAction
 from ..auth.models import User
 from ..checklists import DIMENSIONS
+from ..coverage.services import branch_coverage
+from ..db import utcnow
 from ..extensions import db
 from ..labels import dimension_labels, role_label
 from ..lifecycle import UNFINISHED_ACTIONS
@@ -92,6 +95,8 @@ def branch_context(branch: Branch, start: date, end: date) -> dict:
         select(CorrectiveAction).where(CorrectiveAction.branch_id == branch.id,
                                        CorrectiveAction.status.in_(UNFINISHED_ACTIONS))
         .order_by(CorrectiveAction.due_date)).all()
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
     return {"report": report, "ranked": ranked, "unranked": unranked, "actions": actions, "today": date.today(),
+            "coverage": branch_coverage(branch, start, end, utcnow(), zone),
             "sections": reports.grouped_by_checklist(report.sections),
             "trend_chart": charts.trend_chart(trend, str(_l("Mean score by month")))}

@@ -88,6 +88,7 @@ class Visit(db.Model):
     content_sha256: Mapped[str] = mapped_column(String(64))
 
     branch: Mapped[Branch] = relationship()
+    submitter: Mapped[User] = relationship(viewonly=True)
     snapshot: Mapped[ChecklistVersion] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="visit", cascade="all, delete-orphan")
     # Every photo ever attached, and (read-only) those of the current version; a correction that drops

@@ -38,24 +38,27 @@ class Submission:
     notes: dict[str, str] = field(default_factory=dict)
     photos: list[tuple[str, ProcessedPhoto]] = field(default_factory=list)
     version: str | None = None  # the checklist version the form was filled against, when the client said
+    assignment: int | None = None  # the assignment this visit carries out, if any (plans.fieldwork checks it)
 
     def fingerprint(self) -> str:
         """Return a hash of the content, to tell a retry from a conflicting reuse of the id."""
         return fingerprint(self.checklist_id, self.branch_code, self.started_at, self.finished_at, self.answers,
-                           self.notes, [(item_id, photo.sha256) for item_id, photo in self.photos])
+                           self.notes, [(item_id, photo.sha256) for item_id, photo in self.photos], self.assignment)
 
     def content(self) -> Content:
         return Content(self.started_at, self.finished_at, self.answers, self.notes)
 
 
 def fingerprint(checklist_id: str, branch_code: str, started_at: datetime, finished_at: datetime, answers: dict,
-                notes: dict, photo_hashes: list[tuple[str, str]]) -> str:
+                notes: dict, photo_hashes: list[tuple[str, str]], assignment: int | None = None) -> str:
     """Return the hash of a submission; photos count by the SHA-256 of the bytes sent, so none is decoded."""
     content = {
         "checklist": checklist_id, "branch": branch_code,
         "started_at": started_at.isoformat(), "finished_at": finished_at.isoformat(),
         "answers": answers, "notes": notes, "photos": sorted(photo_hashes),
     }
+    if assignment is not None:  # only then, so that visits stored before assignments keep their fingerprint
+        content["assignment"] = assignment
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -107,9 +110,17 @@ def _submittable_branch(actor: User, checklist: Checklist, branch_code: str) -> 
     return branch
 
 
-def check_may_submit(actor: User, checklist: Checklist, branch_code: str) -> None:
+def check_may_submit(actor: User, checklist: Checklist, branch_code: str) -> Branch:
     """Refuse a new visit the actor may not submit, before any of its photos is read."""
-    _submittable_branch(actor, checklist, branch_code)
+    return _submittable_branch(actor, checklist, branch_code)
+
+
+def presence(people: list[int], branches: list[int], since: datetime) -> list[tuple[int, int, datetime]]:
+    """Return (submitter, branch, start) of the anonymous visits made since then, for the plans' rules."""
+    return [tuple(row) for row in db.session.execute(
+        select(Visit.submitter_id, Visit.branch_id, Visit.started_at).where(
+        Visit.kind.in_(sorted(access.ANONYMOUS_KINDS)), Visit.started_at >= since,
+        Visit.submitter_id.in_(people), Visit.branch_id.in_(branches)))]
 
 
 def stored_visit(visit_uuid: uuid.UUID) -> Visit | None:

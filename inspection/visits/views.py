@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,7 +16,8 @@ from ..extensions import db
 from ..org.models import Branch
 from ..photos.storage import existing_media_path
 from ..problems import NotFound
-from ..web.requests import page_number
+from ..web.requests import optional_id, optional_period, page_number
+from . import inbox
 from .models import Photo, Visit
 
 bp = Blueprint("visits", __name__)
@@ -53,14 +56,30 @@ def new(checklist_id: str):
 @bp.get("/visits")
 @login_required
 def index():
+    filters = inbox.Filters(status=request.args.get("status", ""), branch=request.args.get("branch", ""),
+                            checklist=request.args.get("checklist", ""), submitter=optional_id("submitter"),
+                            sort=request.args.get("sort", "newest"))
+    filters.start, filters.end = optional_period()
+    filters.check()
     page = page_number()
-    visits = db.session.scalars(
-        select(Visit).where(access.visit_filter(current_user, Visit))
-        .options(selectinload(Visit.branch), selectinload(Visit.snapshot))
-        .order_by(Visit.finished_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    ).all()
-    return render_template("visits/index.html", visits=visits[:PAGE_SIZE], page=page,
-                           has_next=len(visits) > PAGE_SIZE)
+    visits, total = inbox.inbox(current_user, filters, ZoneInfo(current_app.config["TIMEZONE"]), page, PAGE_SIZE)
+    _load_for_table(visits)
+    return render_template("visits/index.html", visits=visits, page=page, total=total, filters=filters,
+                           pages=max(1, -(-total // PAGE_SIZE)), counts=inbox.status_counts(current_user),
+                           branches=db.session.scalars(access.scoped_branches(current_user)).all(),
+                           checklists=_readable_checklists(), submitters=inbox.submitters(current_user))
+
+
+def _readable_checklists() -> list[Checklist]:
+    return [c for c in get_catalog().checklists.values() if access.can(current_user, "checklist.read", c)]
+
+
+def _load_for_table(visits: list[Visit]) -> None:
+    """Load the branches, checklists and submitters of a page of visits in three queries."""
+    ids = [visit.id for visit in visits]
+    if ids:
+        db.session.scalars(select(Visit).where(Visit.id.in_(ids)).options(
+            selectinload(Visit.branch), selectinload(Visit.snapshot), selectinload(Visit.submitter))).all()
 
 
 @bp.get("/photos/<name>")

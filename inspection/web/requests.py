@@ -38,6 +38,37 @@ def period(default_days: int = DEFAULT_DAYS) -> tuple[date, date]:
     return start, end
 
 
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"'{name}' is a date written YYYY-MM-DD") from None
+    if not EARLIEST <= value <= LATEST:
+        raise BadRequest(f"dates lie between {EARLIEST} and {LATEST}")
+    return value
+
+
+def optional_period() -> tuple[date | None, date | None]:
+    """Read ?from= and ?to= where either may be left out (a list's filter, not a report's period)."""
+    start, end = _date_arg("from"), _date_arg("to")
+    if start and end and start > end:
+        raise BadRequest("the period starts after it ends")
+    return start, end
+
+
+def optional_id(name: str) -> int | None:
+    """Read an optional row id argument; a value that is no row id is refused, naming the argument."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) < 2**31:
+        raise BadRequest(f"'{name}' is a number")
+    return int(raw)
+
+
 def page_number() -> int:
     """Read ?page=N as a page number from 1 to a sane last page."""
     return min(max(1, request.args.get("page", 1, type=int) or 1), LAST_PAGE)

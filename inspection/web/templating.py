@@ -8,6 +8,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from ..catalog.services import get_catalog
 from ..photos.storage import thumbnail_name
 
 
@@ -70,6 +71,12 @@ def script_json(text: str) -> Markup:
     return Markup(text)
 
 
+def checklist_title(checklist_id: str) -> str:
+    """Return the title of a loaded checklist, or its id when it is no longer loaded."""
+    checklist = get_catalog().checklists.get(checklist_id)
+    return checklist.title if checklist else checklist_id
+
+
 HELPERS = {"item_options": item_options, "answer_label": answer_label, "photo_url": photo_url,
-           "stored_photo_url": stored_photo_url}
+           "stored_photo_url": stored_photo_url, "checklist_title": checklist_title}
 FILTERS = {"localtime": localtime, "script_json": script_json}

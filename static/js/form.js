@@ -15,8 +15,11 @@ const prefill = prefillBox ? JSON.parse(prefillBox.textContent) : null;
 const correctUrl = form.dataset.correctUrl;
 // One page serves every branch (a device keeps one copy per checklist): the branch is in the address.
 const branchCode = form.dataset.branch || new URLSearchParams(location.search).get("branch") || "";
+// Opened from an assignment: the visit carries it out, and has a draft of its own.
+const assignment = correctUrl ? null : Number(new URLSearchParams(location.search).get("assignment")) || null;
 // A correction's draft belongs to one returned version: a later return starts from what the server has.
-const slot = correctUrl ? `correct:${form.dataset.visit}:v${form.dataset.visitVersion}` : `new:${checklist.id}:${branchCode}`;
+const slot = correctUrl ? `correct:${form.dataset.visit}:v${form.dataset.visitVersion}`
+  : `new:${checklist.id}:${branchCode}${assignment ? `:a${assignment}` : ""}`;
 const items = new Map();
 for (const section of checklist.sections) for (const item of section.items) items.set(item.id, { section, item });
 // The live score shows progress, so an unanswered required item must not block it.
@@ -90,7 +93,9 @@ function refresh() {
 // -- the draft: kept on this device for this user only ------------------------------------------
 
 async function saveDraft() {
-  if (draft.state !== "draft") return; // submitted: the outbox has it now, the form must not write it back
+  // Not restored yet (a tap while the page starts): the restored draft is what counts. Submitted: the outbox
+  // has it now, and the form must not write it back.
+  if (!draft || draft.state !== "draft") return;
   const fields = {};
   for (const element of form.elements) {
     if (!element.name || element.type === "file") continue;
@@ -123,7 +128,7 @@ function newDraft() {
     const now = zonedNow(form.dataset.timezone);
     Object.assign(fields, { "visit-date": now.date, "time-in": now.time, "time-out": now.time });
   }
-  return { uuid: crypto.randomUUID(), user, slot, state: "draft", checklist: checklist.id, branch: branchCode,
+  return { uuid: crypto.randomUUID(), user, slot, state: "draft", checklist: checklist.id, branch: branchCode, assignment,
     version: form.dataset.version, title: checklist.title, branchName: "", formUrl: location.pathname + location.search,
     correctUrl, startedAt: new Date().toISOString(), fields, removed: [], stopwatches: {} };
 }
@@ -244,6 +249,18 @@ async function loadBranch() {
   return branch ? branch.name : branchCode;
 }
 
+// The scenario and brief of the assignment, from the list this device keeps of the user's open work.
+async function loadAssignment() {
+  if (!assignment) return;
+  const response = await fetch("/api/v1/assignments?status=open", { credentials: "same-origin" }).catch(() => null);
+  const found = (response && response.ok ? await response.json() : []).find((a) => a.id === assignment);
+  if (!found) return;
+  const box = document.getElementById("assignment-brief");
+  box.querySelector("[data-scenario]").textContent = found.scenario;
+  box.querySelector("[data-brief]").textContent = found.brief;
+  box.hidden = !found.scenario && !found.brief;
+}
+
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   submitVisit({ form, checklist, draft, prefill, photos, readAnswers, keptPhotos }).catch(() => failed());
@@ -268,6 +285,7 @@ try {
   const branchName = await loadBranch();
   await restoreDraft();
   draft.branchName = branchName;
+  await loadAssignment();
 } catch (error) {
   failed(error.message === form.dataset.noBranch ? error.message : form.dataset.failed);
   form.querySelector("button[type=submit]").disabled = true;

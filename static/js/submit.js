@@ -42,7 +42,8 @@ function request(form, checklist, draft, content, kept) {
       visit: { ...content, keep_photos: kept.map(({ item, name }) => ({ item, name })) } };
   }
   return { method: "POST", url: form.dataset.submitUrl,
-    visit: { id: draft.uuid, checklist: checklist.id, version: draft.version, branch: draft.branch, ...content } };
+    visit: { id: draft.uuid, checklist: checklist.id, version: draft.version, branch: draft.branch, ...content,
+      ...(draft.assignment ? { assignment: draft.assignment } : {}) } };
 }
 
 function progressBar(fraction) {

@@ -96,7 +96,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") event.respondWith(page(request));
   else if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") event.respondWith(shell(request));
-  else if (url.pathname === "/api/v1/branches") event.respondWith(data(request));
+  else if (url.pathname === "/api/v1/branches" || url.pathname === "/api/v1/assignments") event.respondWith(data(request));
 });
 
 // Keep the signed-in user's pages and data; another user's, or a signed-out device's, are dropped first.

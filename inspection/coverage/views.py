@@ -1,0 +1,64 @@
+"""The coverage page and its export, for managers: planned, done, late and missed work per branch."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from .. import access
+from ..charts import BAD, GOLD, LINE, OK, stacked_chart
+from ..db import utcnow
+from ..extensions import db
+from ..web.requests import local_today, optional_period
+from ..web.spreadsheets import csv_stream
+from .services import COLUMNS, by_region, coverage
+
+bp = Blueprint("coverage", __name__)
+LABELS = {"planned": _l("Planned"), "done": _l("Done on time"), "late": _l("Done late"), "missed": _l("Missed"),
+          "open": _l("Still open")}
+
+
+def _period() -> tuple[date, date]:
+    """Read ?from=&to=; by default the current month."""
+    start, end = optional_period()
+    today = local_today()
+    start = start or (end or today).replace(day=1)
+    if end is None:
+        following = start.replace(day=28) + timedelta(days=4)
+        end = following - timedelta(days=following.day)
+    return start, end
+
+
+def _rows():
+    access.require(current_user, "coverage.view")
+    start, end = _period()
+    region = request.args.get("region") or None
+    rows = coverage(current_user, start, end, region, utcnow(), ZoneInfo(current_app.config["TIMEZONE"]))
+    return start, end, region, rows
+
+
+@bp.get("/coverage")
+@login_required
+def index():
+    start, end, region, rows = _rows()
+    regions = sorted({b.region for b in db.session.scalars(access.scoped_branches(current_user))})
+    totals = by_region(rows)
+    chart = stacked_chart([(row.name, row.counts()[1:]) for row in (rows if region else totals)],
+                          [OK, GOLD, BAD, LINE], _("Coverage: done, late, missed, open"))
+    return render_template("coverage/index.html", rows=rows, totals=totals, chart=chart, start=start, end=end,
+                           region=region, regions=regions, labels=LABELS, columns=COLUMNS)
+
+
+@bp.get("/coverage.csv")
+@login_required
+def export():
+    start, end, _region, rows = _rows()
+    header = [_("Region"), _("Branch code"), _("Branch"), *(str(LABELS[column]) for column in COLUMNS)]
+    lines = [header] + [[row.region, row.code, row.name, *row.counts()] for row in rows]
+    return Response(csv_stream(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=coverage-{start}-{end}.csv"})

@@ -1,0 +1,33 @@
+"""A visit submitted against an assignment: checked with it, and the assignment done in the same transaction."""
+
+from __future__ import annotations
+
+from ..auth.models import User
+from ..checklists import Checklist
+from ..photos.storage import PendingFiles
+from ..visits import services as visits
+from ..visits.models import Visit
+from .services import check_for_visit, complete
+
+
+def check_may_submit(actor: User, checklist: Checklist, branch_code: str, assignment: int | None) -> None:
+    """Refuse a new visit (or its assignment) the actor may not submit, before any of its photos is read."""
+    branch = visits.check_may_submit(actor, checklist, branch_code)
+    if assignment is not None:
+        check_for_visit(actor, assignment, checklist.id, branch)
+
+
+def check_submission(actor: User, checklist: Checklist, submission: visits.Submission) -> None:
+    """Check a new visit and the assignment it carries out, writing nothing."""
+    branch, _, _ = visits.check_submission(actor, checklist, submission)
+    if submission.assignment is not None:
+        check_for_visit(actor, submission.assignment, checklist.id, branch)
+
+
+def submit(actor: User, checklist: Checklist, submission: visits.Submission,
+           files: PendingFiles | None = None) -> tuple[Visit, bool]:
+    """Store a visit and mark its assignment done; a retry changes nothing. Flush only."""
+    visit, created = visits.submit_visit(actor, checklist, submission, files)
+    if created and submission.assignment is not None:
+        complete(actor, check_for_visit(actor, submission.assignment, checklist.id, visit.branch), visit)
+    return visit, created

@@ -1,0 +1,92 @@
+"""The review inbox: visits filtered by state, branch, checklist, period and submitter, sorted and counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from .. import access
+from ..auth.models import User
+from ..extensions import db
+from ..lifecycle import VisitStatus
+from ..org.models import Branch
+from ..problems import BadRequest
+from .models import Visit
+
+SORTS = {
+    "newest": (Visit.finished_at.desc(), Visit.id.desc()),
+    "oldest": (Visit.finished_at.asc(), Visit.id.asc()),
+    "lowest": (Visit.score.is_(None), Visit.score.asc(), Visit.finished_at.desc()),
+    "highest": (Visit.score.is_(None), Visit.score.desc(), Visit.finished_at.desc()),
+}
+
+
+@dataclass
+class Filters:
+    status: str = ""
+    branch: str = ""
+    checklist: str = ""
+    start: date | None = None
+    end: date | None = None
+    submitter: int | None = None
+    sort: str = "newest"
+
+    def check(self) -> None:
+        """Refuse values no list could hold, naming them."""
+        if self.status and self.status not in VisitStatus.__members__.values():
+            raise BadRequest(f"unknown status '{self.status}': use {', '.join(VisitStatus)}")
+        if self.sort not in SORTS:
+            raise BadRequest(f"unknown order '{self.sort}': use {', '.join(SORTS)}")
+        if self.start and self.end and self.start > self.end:
+            raise BadRequest("the period starts after it ends")
+
+    def args(self) -> dict:
+        """Return the filters as query arguments, for links to other pages of the same list."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["from"], values["to"] = values.pop("start"), values.pop("end")
+        return {key: str(value) for key, value in values.items() if value not in ("", None)}
+
+
+def _conditions(user: User, filters: Filters, zone: ZoneInfo) -> list:
+    conditions = [access.visit_filter(user, Visit)]
+    if filters.status:
+        conditions.append(Visit.status == VisitStatus(filters.status))
+    if filters.branch:
+        conditions.append(Visit.branch_id.in_(select(Branch.id).where(Branch.code == filters.branch)))
+    if filters.checklist:
+        conditions.append(Visit.checklist_id == filters.checklist)
+    if filters.start:
+        conditions.append(Visit.finished_at >= datetime.combine(filters.start, time(), zone))
+    if filters.end:
+        conditions.append(Visit.finished_at < datetime.combine(filters.end + timedelta(days=1), time(), zone))
+    # Only reviewers filter by who submitted: the branch side must not pick out a shopper's visits.
+    if filters.submitter is not None and access.can(user, "visits.by_submitter"):
+        conditions.append(Visit.submitter_id == filters.submitter)
+    return conditions
+
+
+def inbox(user: User, filters: Filters, zone: ZoneInfo, page: int, size: int) -> tuple[list[Visit], int]:
+    """Return one page of the visits the user sees under these filters, and how many there are in all."""
+    conditions = _conditions(user, filters, zone)
+    total = db.session.scalar(select(func.count()).select_from(Visit).where(*conditions))
+    rows = db.session.scalars(select(Visit).where(*conditions).order_by(*SORTS[filters.sort])
+                              .offset((page - 1) * size).limit(size)).all()
+    return list(rows), total
+
+
+def status_counts(user: User) -> dict[str, int]:
+    """Return how many visits the user sees in each state, in one query."""
+    counts = {status: count for status, count in db.session.execute(
+        select(Visit.status, func.count()).where(access.visit_filter(user, Visit)).group_by(Visit.status))}
+    return {status.value: counts.get(status, 0) for status in VisitStatus}
+
+
+def submitters(user: User) -> list[User]:
+    """Return the people whose visits a reviewer may pick out, by name."""
+    if not access.can(user, "visits.by_submitter"):
+        return []
+    ids = select(Visit.submitter_id).where(access.visit_filter(user, Visit)).distinct()
+    return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)))
