@@ -146,3 +146,14 @@ def test_coverage_page_export_and_api(client, users, tokens, planned):
     assert api.get_json()["branches"] == [{"branch": "E1", "name": "Branch E1", "region": "East", "planned": 4,
                                            "done": 1, "late": 1, "missed": 1, "open": 1}]
     assert client.get("/coverage?from=2026-11-31").status_code == 400
+
+
+def test_coverage_defaults_to_the_current_month_on_the_page_and_in_the_api(client, users, tokens, org):
+    now = datetime.now(timezone.utc)
+    # Starting now: always in the current month where the branches are.
+    _assign(users["admin"], users["inspector"], org.branches["E1"], now, now + timedelta(hours=1), "branch-inspection")
+    db.session.commit()
+    (row,) = client.get("/api/v1/coverage", headers=factories.bearer(tokens["manager"])).get_json()["branches"]
+    assert (row["branch"], row["planned"], row["open"]) == ("E1", 1, 1)
+    factories.login(client, users["manager"])
+    assert "Branch E1" in client.get("/coverage").get_data(as_text=True).split("<tbody>")[1]

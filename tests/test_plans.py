@@ -194,7 +194,10 @@ def test_the_api_lists_by_state_and_pages(client, users, org, tokens, app):
 
 
 def test_assignments_import_from_csv_all_or_nothing(client, users, org):
+    west = factories.make_user("shopper", regions=("West",))
     factories.login(client, users["manager"])
+    picker = client.get("/assignments/new").get_data(as_text=True)
+    assert users["shopper"].email in picker and west.email not in picker  # only people of the manager's branches
     header = "branch,checklist,assignee,window_start,window_end,scenario,brief\n"
     good = f"E1,mystery-shop,{users['shopper'].email},2026-12-01 09:00,2026-12-01 12:00,咨询宽带办理,\n"
     bad = f"W1,mystery-shop,{users['shopper'].email},2026-12-01 09:00,2026-12-01 12:00,,\n"

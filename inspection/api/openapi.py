@@ -89,7 +89,8 @@ def _coverage() -> dict:
     region = {"name": "region", "in": "query", "required": False, "schema": {"type": "string"}}
     return _operation("coverage", "Planned, done, late, missed and open visits per branch (managers)",
                       {"200": _json("one row per branch with work planned", ref("Coverage"))}, ["403"],
-                      [*_period("first day; default: 90 days before `to`", "last day; default: today"), region])
+                      [*_period("first day; default: the first of the month", "last day; default: the month's last"),
+                       region])
 
 
 def _period(first: str, last: str) -> list[dict]:

@@ -26,7 +26,7 @@ from ..review.correction import Correction, already_stored, check_correction, co
 from ..review.services import review
 from ..visits.serializers import visit_json, visit_summary
 from ..visits.services import Submission, fingerprint, replayed, stored_visit, visible_visit
-from ..web.requests import optional_period, page_number, period
+from ..web.requests import month_period, optional_period, page_number, period
 from .assignments import AssignmentPayload, assignment_json, coverage_json
 from .openapi import document
 from .payload import CorrectionPayload, VisitPayload, json_body, process_photos, read_body, read_uploads, validated
@@ -211,7 +211,7 @@ def list_assignments():
 @bp.get("/coverage")
 def coverage_report():
     access.require(current_user, "coverage.view")
-    start, end = period()
+    start, end = month_period()
     rows = coverage(current_user, start, end, request.args.get("region") or None, utcnow(), _zone())
     return jsonify({"from": start.isoformat(), "to": end.isoformat(), "branches": [coverage_json(r) for r in rows]})
 

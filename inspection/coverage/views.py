@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -14,7 +13,7 @@ from .. import access
 from ..charts import BAD, GOLD, LINE, OK, stacked_chart
 from ..db import utcnow
 from ..extensions import db
-from ..web.requests import local_today, optional_period
+from ..web.requests import month_period
 from ..web.spreadsheets import csv_stream
 from .services import COLUMNS, by_region, coverage
 
@@ -23,20 +22,9 @@ LABELS = {"planned": _l("Planned"), "done": _l("Done on time"), "late": _l("Done
           "open": _l("Still open")}
 
 
-def _period() -> tuple[date, date]:
-    """Read ?from=&to=; by default the current month."""
-    start, end = optional_period()
-    today = local_today()
-    start = start or (end or today).replace(day=1)
-    if end is None:
-        following = start.replace(day=28) + timedelta(days=4)
-        end = following - timedelta(days=following.day)
-    return start, end
-
-
 def _rows():
     access.require(current_user, "coverage.view")
-    start, end = _period()
+    start, end = month_period()
     region = request.args.get("region") or None
     rows = coverage(current_user, start, end, region, utcnow(), ZoneInfo(current_app.config["TIMEZONE"]))
     return start, end, region, rows

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import access
 from ..auth.models import Role, User
@@ -32,9 +33,12 @@ def _zone() -> ZoneInfo:
 
 
 def _people() -> list[User]:
-    """Return the inspectors and shoppers a manager may give visits to."""
-    return list(db.session.scalars(select(User).where(User.active, User.role.in_([Role.INSPECTOR, Role.SHOPPER]))
-                                   .order_by(User.name)))
+    """Return the active inspectors and shoppers who work in at least one of the manager's branches."""
+    branches = db.session.scalars(access.scoped_branches(current_user)).all()
+    people = db.session.scalars(select(User).where(User.active, User.role.in_([Role.INSPECTOR, Role.SHOPPER]))
+                                .options(selectinload(User.branches), selectinload(User.region_rows))
+                                .order_by(User.name))
+    return [person for person in people if any(access.in_scope(person, branch) for branch in branches)]
 
 
 @bp.get("/assignments")

@@ -59,6 +59,16 @@ def optional_period() -> tuple[date | None, date | None]:
     return start, end
 
 
+def month_period() -> tuple[date, date]:
+    """Read ?from= and ?to=; a missing start is the first of the month, a missing end the month's last day."""
+    start, end = optional_period()
+    start = start or (end or local_today()).replace(day=1)
+    if end is None:
+        following = start.replace(day=28) + timedelta(days=4)
+        end = following - timedelta(days=following.day)
+    return start, end
+
+
 def optional_id(name: str) -> int | None:
     """Read an optional row id argument; a value that is no row id is refused, naming the argument."""
     raw = request.args.get(name, "")
