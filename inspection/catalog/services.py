@@ -107,6 +107,12 @@ def frozen_checklist(version: str) -> Checklist | None:
     return cache[version]
 
 
+def checklist_title(checklist_id: str) -> str:
+    """Return the title of a loaded checklist, or its id when it is no longer loaded."""
+    checklist = get_catalog().checklists.get(checklist_id)
+    return checklist.title if checklist else checklist_id
+
+
 def checklist_for_submission(checklist_id: str, version: str | None) -> Checklist:
     """Return the checklist a visit was filled against: the given version, else the current one."""
     current = get_catalog().checklists.get(checklist_id)

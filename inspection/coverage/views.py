@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,7 +11,7 @@ from .. import access
 from ..charts import BAD, GOLD, LINE, OK, stacked_chart
 from ..db import utcnow
 from ..extensions import db
-from ..web.requests import month_period
+from ..web.requests import local_zone, month_period
 from ..web.spreadsheets import csv_stream
 from .services import COLUMNS, by_region, coverage
 
@@ -26,7 +24,7 @@ def _rows():
     access.require(current_user, "coverage.view")
     start, end = month_period()
     region = request.args.get("region") or None
-    rows = coverage(current_user, start, end, region, utcnow(), ZoneInfo(current_app.config["TIMEZONE"]))
+    rows = coverage(current_user, start, end, region, utcnow(), local_zone())
     return start, end, region, rows
 
 

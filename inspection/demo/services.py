@@ -20,6 +20,7 @@ from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto, process
 from ..photos.storage import PendingFiles
 from ..plans import planning
+from ..plans.generate import month_starts
 from ..plans.services import Draft, assign
 from ..review.services import review
 from ..visits.services import Submission, presence, submit_visit
@@ -88,7 +89,7 @@ def _plan(users: dict, checklists: dict[str, Checklist], branch: Branch, now: da
     wanted = {"mystery_shop": 2, "inspection": 1}
     counts = {c.id: wanted[c.kind] for c in checklists.values() if c.kind in wanted}
     today = now.astimezone(ZoneInfo(zone)).date()
-    following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    _, following = month_starts(today, 1)
     request = planning.PlanRequest(name="华东区 下月计划", region="华东区", first_month=following, months=1,
                                    counts=counts, scenario="咨询宽带办理")
     planning.create(manager, request, planning.preview(manager, request, presence, zone).digest, presence, zone)

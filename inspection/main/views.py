@@ -1,9 +1,8 @@
 """The home page: the user's work (due, overdue, to correct), a manager's counts, and what they can fill in."""
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -18,7 +17,7 @@ from ..offline.services import fillable_checklists
 from ..plans.listing import manager_counts, month_bounds, my_work
 from ..visits.inbox import status_counts
 from ..visits.models import Visit
-from ..web.requests import local_today
+from ..web.requests import local_today, local_zone
 
 bp = Blueprint("main", __name__)
 
@@ -51,7 +50,7 @@ def _counts() -> dict | None:
     """Return what waits for a manager, each number linking to its list; None for other roles."""
     if not access.can(current_user, "coverage.view"):
         return None
-    zone, today = ZoneInfo(current_app.config["TIMEZONE"]), local_today()
+    zone, today = local_zone(), local_today()
     visits = status_counts(current_user)
     overdue = db.session.scalar(select(func.count()).select_from(
         actions_query(current_user, overdue=True).subquery()))

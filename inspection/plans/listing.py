@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from ..extensions import db
 from ..lifecycle import AssignmentStatus
 from ..org.models import Branch
 from ..problems import BadRequest
+from .generate import month_starts
 from .models import MISSED, OPEN, SHOWN_STATES, Assignment, state_condition
 
 
@@ -29,12 +30,6 @@ class Filters:
     def check(self) -> None:
         if self.state and self.state not in (*SHOWN_STATES, OPEN):
             raise BadRequest(f"unknown state '{self.state}': use {', '.join((*SHOWN_STATES, OPEN))}")
-
-    def args(self) -> dict:
-        """Return the filters as query arguments, for links to other pages of the same list."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values["from"], values["to"] = values.pop("start"), values.pop("end")
-        return {key: str(value) for key, value in values.items() if value not in ("", None)}
 
 
 def _conditions(user: User, filters: Filters, now: datetime, zone: ZoneInfo) -> list:
@@ -76,8 +71,7 @@ def my_work(user: User, now: datetime, limit: int = 20) -> dict[str, list[Assign
 
 def month_bounds(today: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """Return the start of this month and of the next, where the branches are."""
-    first = today.replace(day=1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    first, following = month_starts(today, 1)
     return datetime.combine(first, time(), zone), datetime.combine(following, time(), zone)
 
 

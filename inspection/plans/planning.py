@@ -59,13 +59,13 @@ def preview(actor: User, request: PlanRequest, presence, timezone: str) -> Previ
     rule, branches = _rule(actor, request, timezone)
     people = _people(request, branches, rule)
     since = datetime.combine(rule.first_month - timedelta(days=rule.gap_days), time(), ZoneInfo(timezone))
-    history = _assigned_since(people, branches, since) + presence(list(people), list(branches), since)
+    # Work already planned counts for the rules and in the digest, so that creating a plan twice fails.
+    planned_before = _assigned_since(people, branches, since)
+    history = planned_before + presence(list(people), list(branches), since)
     planned = generate.generate(rule, list(branches), [person for person, _ in people.values()],
                                 access.ANONYMOUS_KINDS, history)
     users = {person_id: user for person_id, (_, user) in people.items()}
-    # What is already planned there counts too, so that creating the same plan twice (a double click) fails.
-    existing = _assigned_since(people, branches, since)
-    result = Preview(request, planned, branches, users, generate.digest(planned, len(existing)))
+    result = Preview(request, planned, branches, users, generate.digest(planned, len(planned_before)))
     load = Counter(p.assignee_id for p in planned if p.assignee_id is not None)
     result.per_person = sorted(((users[i], n) for i, n in load.items()), key=lambda pair: (-pair[1], pair[0].name))
     months = Counter(p.window_start.astimezone(ZoneInfo(timezone)).strftime("%Y-%m") for p in planned)

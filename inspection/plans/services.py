@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from .. import access
 from ..audit.services import record
 from ..auth.models import User
-from ..catalog.services import get_catalog
+from ..catalog.services import checklist_title, get_catalog
 from ..checklists import Checklist
 from ..extensions import db
 from ..lifecycle import ASSIGNMENTS, AssignmentStatus, AssignmentStep
@@ -99,13 +99,8 @@ def assign(actor: User, draft: Draft, plan: Plan | None = None, announce: bool =
 def announce_new(assignee: User, assignments: list[Assignment]) -> None:
     """Tell someone about their new assignments in one notification. Flush only."""
     first = assignments[0]
-    checklist = get_catalog().checklists.get(first.checklist_id)
     link = f"/assignments/{first.id}" if len(assignments) == 1 else "/assignments"
-    notify(assignee, "assignment.new", {
-        "count": len(assignments), "branch": first.branch.code, "branch_name": first.branch.name,
-        "checklist_title": checklist.title if checklist else first.checklist_id,
-        "window_start": first.window_start.isoformat(), "window_end": first.window_end.isoformat(),
-        "scenario": first.scenario}, link)
+    notify(assignee, "assignment.new", _notice(first, count=len(assignments), scenario=first.scenario), link)
 
 
 def decline(actor: User, assignment: Assignment, reason: str) -> None:
@@ -143,12 +138,15 @@ def cancel(actor: User, assignment: Assignment) -> None:
 
 
 def _tell(user: User, kind: str, assignment: Assignment, comment: str = "") -> None:
-    checklist = get_catalog().checklists.get(assignment.checklist_id)
-    notify(user, kind, {"branch": assignment.branch.code, "branch_name": assignment.branch.name,
-                        "checklist_title": checklist.title if checklist else assignment.checklist_id,
-                        "window_start": assignment.window_start.isoformat(),
-                        "window_end": assignment.window_end.isoformat(), "comment": comment},
-           f"/assignments/{assignment.id}")
+    notify(user, kind, _notice(assignment, comment=comment), f"/assignments/{assignment.id}")
+
+
+def _notice(assignment: Assignment, **more) -> dict:
+    """Return what every notice about an assignment says: where, what and when."""
+    return {"branch": assignment.branch.code, "branch_name": assignment.branch.name,
+            "checklist_title": checklist_title(assignment.checklist_id),
+            "window_start": assignment.window_start.isoformat(), "window_end": assignment.window_end.isoformat(),
+            **more}
 
 
 def _move(assignment: Assignment, step: str, **values) -> None:
@@ -214,12 +212,8 @@ def remind_due(today: date, zone: ZoneInfo) -> int:
                                                                         selectinload(Assignment.assignee)))
     sent = 0
     for assignment in due:
-        checklist = get_catalog().checklists.get(assignment.checklist_id)
-        sent += notify(assignment.assignee, "assignment.due", {
-            "branch": assignment.branch.code, "branch_name": assignment.branch.name,
-            "checklist_title": checklist.title if checklist else assignment.checklist_id,
-            "window_end": assignment.window_end.isoformat(), "scenario": assignment.scenario},
-            f"/assignments/{assignment.id}", key=f"due:{assignment.id}") is not None
+        sent += notify(assignment.assignee, "assignment.due", _notice(assignment, scenario=assignment.scenario),
+                       f"/assignments/{assignment.id}", key=f"due:{assignment.id}") is not None
     return sent
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import access
 from ..auth.models import User
@@ -43,12 +44,6 @@ class Filters:
         if self.start and self.end and self.start > self.end:
             raise BadRequest("the period starts after it ends")
 
-    def args(self) -> dict:
-        """Return the filters as query arguments, for links to other pages of the same list."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values["from"], values["to"] = values.pop("start"), values.pop("end")
-        return {key: str(value) for key, value in values.items() if value not in ("", None)}
-
 
 def _conditions(user: User, filters: Filters, zone: ZoneInfo) -> list:
     conditions = [access.visit_filter(user, Visit)]
@@ -73,6 +68,8 @@ def inbox(user: User, filters: Filters, zone: ZoneInfo, page: int, size: int) ->
     conditions = _conditions(user, filters, zone)
     total = db.session.scalar(select(func.count()).select_from(Visit).where(*conditions))
     rows = db.session.scalars(select(Visit).where(*conditions).order_by(*SORTS[filters.sort])
+                              .options(selectinload(Visit.branch), selectinload(Visit.snapshot),
+                                       selectinload(Visit.submitter))
                               .offset((page - 1) * size).limit(size)).all()
     return list(rows), total
 

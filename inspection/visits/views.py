@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from .. import access
 from ..catalog.services import get_catalog
@@ -16,7 +13,7 @@ from ..extensions import db
 from ..org.models import Branch
 from ..photos.storage import existing_media_path
 from ..problems import NotFound
-from ..web.requests import optional_id, optional_period, page_number
+from ..web.requests import local_zone, optional_id, optional_period, page_number
 from . import inbox
 from .models import Photo, Visit
 
@@ -62,8 +59,7 @@ def index():
     filters.start, filters.end = optional_period()
     filters.check()
     page = page_number()
-    visits, total = inbox.inbox(current_user, filters, ZoneInfo(current_app.config["TIMEZONE"]), page, PAGE_SIZE)
-    _load_for_table(visits)
+    visits, total = inbox.inbox(current_user, filters, local_zone(), page, PAGE_SIZE)
     return render_template("visits/index.html", visits=visits, page=page, total=total, filters=filters,
                            pages=max(1, -(-total // PAGE_SIZE)), counts=inbox.status_counts(current_user),
                            branches=db.session.scalars(access.scoped_branches(current_user)).all(),
@@ -73,13 +69,6 @@ def index():
 def _readable_checklists() -> list[Checklist]:
     return [c for c in get_catalog().checklists.values() if access.can(current_user, "checklist.read", c)]
 
-
-def _load_for_table(visits: list[Visit]) -> None:
-    """Load the branches, checklists and submitters of a page of visits in three queries."""
-    ids = [visit.id for visit in visits]
-    if ids:
-        db.session.scalars(select(Visit).where(Visit.id.in_(ids)).options(
-            selectinload(Visit.branch), selectinload(Visit.snapshot), selectinload(Visit.submitter))).all()
 
 
 @bp.get("/photos/<name>")

@@ -18,9 +18,14 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 LAST_PAGE = 100_000
 
 
+def local_zone() -> ZoneInfo:
+    """Return the time zone where the branches are (INSPECTION_TIMEZONE)."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
 def local_today() -> date:
-    """Return today's date where the branches are (INSPECTION_TIMEZONE), not the server's UTC date."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    """Return today's date where the branches are, not the server's UTC date."""
+    return datetime.now(local_zone()).date()
 
 
 def period(default_days: int = DEFAULT_DAYS) -> tuple[date, date]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from ..catalog.services import get_catalog
+from ..catalog.services import checklist_title
 from ..photos.storage import thumbnail_name
 
 
@@ -71,12 +72,14 @@ def script_json(text: str) -> Markup:
     return Markup(text)
 
 
-def checklist_title(checklist_id: str) -> str:
-    """Return the title of a loaded checklist, or its id when it is no longer loaded."""
-    checklist = get_catalog().checklists.get(checklist_id)
-    return checklist.title if checklist else checklist_id
+def filter_args(filters) -> dict:
+    """Return a list's filters (a dataclass with start and end) as query arguments, for links to its pages."""
+    values = {field.name: getattr(filters, field.name) for field in fields(filters)}
+    values["from"], values["to"] = values.pop("start"), values.pop("end")
+    return {key: str(value) for key, value in values.items() if value not in ("", None)}
 
 
 HELPERS = {"item_options": item_options, "answer_label": answer_label, "photo_url": photo_url,
-           "stored_photo_url": stored_photo_url, "checklist_title": checklist_title}
+           "stored_photo_url": stored_photo_url, "checklist_title": checklist_title,
+           "filter_args": filter_args}
 FILTERS = {"localtime": localtime, "script_json": script_json}
