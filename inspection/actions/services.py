@@ -9,7 +9,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import access
+from .. import access, localtime
 from ..auth.models import User
 from ..catalog.services import frozen_checklist
 from ..db import utcnow
@@ -47,7 +47,7 @@ def create_action(actor: User, visit, item_id: str, due: date | None = None) -> 
         visit_id=visit.id, item_id=item_id, title=item.text, branch_id=visit.branch_id,
         staff=_owner(visit, item_id), critical=item.critical, created_by_id=actor.id,
         status=ACTIONS.rule(None, ActionStep.OPEN).target,
-        due_date=due or date.today() + timedelta(days=current_app.config["ACTION_DUE_DAYS"]),
+        due_date=due or localtime.today() + timedelta(days=current_app.config["ACTION_DUE_DAYS"]),
     )
     try:
         with db.session.begin_nested():
@@ -153,7 +153,7 @@ def actions_query(user: User, branch: Branch | None = None, region: str | None =
     if region:
         query = query.where(Branch.region == region)
     if overdue:
-        query = query.where(CorrectiveAction.due_date < date.today())
+        query = query.where(CorrectiveAction.due_date < localtime.today())
     return query
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import access
+from .. import access, localtime
 from ..db import write_transaction
 from ..extensions import db
 from ..lifecycle import ActionStep
@@ -20,7 +19,7 @@ from ..photos.storage import existing_media_path, write_with_files
 from ..problems import Invalid, NotFound
 from ..visits.models import Visit
 from ..visits.services import visible_visit
-from ..web.requests import flashed_problems, local_today
+from ..web.requests import flashed_problems
 from .services import actions_query, add_comment, advance, check_step, create_action, visible_action
 
 bp = Blueprint("actions", __name__)
@@ -36,7 +35,7 @@ def index():
     overdue = request.args.get("overdue") == "1"
     actions = db.session.scalars(actions_query(current_user, branch, region, overdue).limit(500)).all()
     return render_template("actions/index.html", actions=actions, regions=scoped_regions(current_user),
-                           region=region, branch=branch, overdue=overdue, today=local_today())
+                           region=region, branch=branch, overdue=overdue, today=localtime.today())
 
 
 @bp.post("/visits/<uuid:visit_uuid>/actions")
@@ -55,7 +54,7 @@ def create(visit_uuid: uuid.UUID):
 def show(action_id: int):
     action = visible_action(current_user, action_id)
     visit = db.session.get(Visit, action.visit_id)
-    return render_template("actions/show.html", action=action, visit=visit, today=local_today())
+    return render_template("actions/show.html", action=action, visit=visit, today=localtime.today())
 
 
 @bp.post("/actions/<id:action_id>")
@@ -95,6 +94,6 @@ def _closing_photo(action, step: str):
     config = current_app.config
     try:
         return process(upload.stream.read(config["MAX_PHOTO_BYTES"] + 1), config["MAX_PHOTO_BYTES"],
-                       config["MAX_PHOTO_PIXELS"], ZoneInfo(config["TIMEZONE"]))
+                       config["MAX_PHOTO_PIXELS"], localtime.zone())
     except PhotoError as error:
         raise Invalid(f"{upload.filename}: {error}") from None

@@ -7,11 +7,11 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from flask import Request, current_app
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from .. import localtime
 from ..checklists import AnswerProblem
 from ..photos.processing import PhotoError, ProcessedPhoto, pixel_count, process
 from ..problems import BadRequest, Invalid, TooLarge
@@ -130,7 +130,7 @@ def process_photos(uploads: list[Upload]) -> list[tuple[str, ProcessedPhoto]]:
     if total > config["MAX_REQUEST_PIXELS"]:
         raise TooLarge(f"the photos hold {total // 1_000_000} megapixels together; "
                        f"at most {config['MAX_REQUEST_PIXELS'] // 1_000_000} per request")
-    zone = ZoneInfo(config["TIMEZONE"])
+    zone = localtime.zone()
     photos, problems = [], []
     for upload in uploads:
         try:

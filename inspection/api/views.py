@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import access
+from .. import access, localtime
 from ..catalog.services import checklist_for_submission, get_catalog
 from ..checklists import canonical_json
 from ..coverage.services import coverage
@@ -24,7 +24,7 @@ from ..review.correction import Correction, already_stored, check_correction, co
 from ..review.services import review
 from ..visits.serializers import visit_json, visit_summary
 from ..visits.services import Submission, fingerprint, replayed, stored_visit, visible_visit
-from ..web.requests import local_zone, month_period, optional_period, page_number, period
+from ..web.requests import month_period, optional_period, page_number, period
 from .assignments import AssignmentPayload, assignment_json, coverage_json
 from .openapi import document
 from .payload import CorrectionPayload, VisitPayload, json_body, process_photos, read_body, read_uploads, validated
@@ -197,7 +197,7 @@ def list_assignments():
     filters.start, filters.end = optional_period()
     filters.check()
     page = page_number()
-    rows, total = listing.assignments(current_user, filters, utcnow(), local_zone(), page, ASSIGNMENTS_PAGE)
+    rows, total = listing.assignments(current_user, filters, utcnow(), localtime.zone(), page, ASSIGNMENTS_PAGE)
     response = jsonify([assignment_json(row, utcnow()) for row in rows])
     if page * ASSIGNMENTS_PAGE < total:
         following = url_for("api.list_assignments", **{**request.args, "page": page + 1})
@@ -210,7 +210,7 @@ def list_assignments():
 def coverage_report():
     access.require(current_user, "coverage.view")
     start, end = month_period()
-    rows = coverage(current_user, start, end, request.args.get("region") or None, utcnow(), local_zone())
+    rows = coverage(current_user, start, end, request.args.get("region") or None, utcnow(), localtime.zone())
     return jsonify({"from": start.isoformat(), "to": end.isoformat(), "branches": [coverage_json(r) for r in rows]})
 
 

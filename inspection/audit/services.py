@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from sqlalchemy import Select, select
 
+from .. import localtime
 from ..extensions import db
 from .models import AuditEvent
 
@@ -41,10 +41,8 @@ def search(action: str = "", actor: str = "", target: str = "", start: date | No
         query = query.where(AuditEvent.actor.contains(actor.strip().lower()))
     if target:
         query = query.where(AuditEvent.target.contains(target.strip()))
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
     if start:
-        query = query.where(AuditEvent.at >= datetime.combine(start, time.min, zone).astimezone(timezone.utc))
+        query = query.where(AuditEvent.at >= localtime.day_start(start))
     if end:
-        next_day = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
-        query = query.where(AuditEvent.at < next_day)
+        query = query.where(AuditEvent.at < localtime.day_start(end + timedelta(days=1)))
     return query

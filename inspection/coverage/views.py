@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import access
+from .. import access, localtime
 from ..charts import BAD, GOLD, LINE, OK, stacked_chart
 from ..db import utcnow
 from ..extensions import db
-from ..web.requests import local_zone, month_period
+from ..web.requests import month_period
 from ..web.spreadsheets import csv_stream
 from .services import COLUMNS, by_region, coverage
 
@@ -24,7 +24,7 @@ def _rows():
     access.require(current_user, "coverage.view")
     start, end = month_period()
     region = request.args.get("region") or None
-    rows = coverage(current_user, start, end, region, utcnow(), local_zone())
+    rows = coverage(current_user, start, end, region, utcnow(), localtime.zone())
     return start, end, region, rows
 
 

@@ -9,11 +9,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import access
+from .. import access, localtime
 from ..auth.models import User
 from ..extensions import db
 from ..org.models import Branch
-from ..performance.reports import period_bounds
 from ..visits.models import Visit
 
 BATCH = 500
@@ -23,9 +22,9 @@ ANSWER_COLUMNS = ["visit", "finished_at", "branch", "checklist", "item", "answer
 
 
 def _visits_query(user: User, start: date, end: date, filters: dict):
-    low, high = period_bounds(start, end)
+    low, high = localtime.day_bounds(start, end)
     query = (select(Visit, Branch).join(Branch, Visit.branch_id == Branch.id)
-             .where(access.visit_filter(user, Visit), Visit.finished_at.between(low, high))
+             .where(access.visit_filter(user, Visit), Visit.finished_at >= low, Visit.finished_at < high)
              .order_by(Visit.finished_at, Visit.id))
     if filters.get("branch"):
         query = query.where(Branch.code == filters["branch"])

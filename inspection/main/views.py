@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import access
+from .. import access, localtime
 from ..actions.services import actions_query
 from ..catalog.services import get_catalog
 from ..db import utcnow
@@ -17,7 +17,6 @@ from ..offline.services import fillable_checklists
 from ..plans.listing import manager_counts, month_bounds, my_work
 from ..visits.inbox import status_counts
 from ..visits.models import Visit
-from ..web.requests import local_today, local_zone
 
 bp = Blueprint("main", __name__)
 
@@ -50,7 +49,7 @@ def _counts() -> dict | None:
     """Return what waits for a manager, each number linking to its list; None for other roles."""
     if not access.can(current_user, "coverage.view"):
         return None
-    zone, today = local_zone(), local_today()
+    zone, today = localtime.zone(), localtime.today()
     visits = status_counts(current_user)
     overdue = db.session.scalar(select(func.count()).select_from(
         actions_query(current_user, overdue=True).subquery()))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import access
+from .. import access, localtime
 from ..auth.models import User
 from ..db import utcnow
 from ..extensions import db
@@ -117,7 +116,7 @@ def queue_digests(now: datetime) -> int:
     unread = _unread_by_user(now - timedelta(hours=24))
     if not unread:
         return 0
-    today = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = now.astimezone(localtime.zone()).date()
     queued = 0
     for user in db.session.scalars(select(User).where(User.id.in_(list(unread))).order_by(User.id)).all():
         kinds = unread[user.id]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from .. import localtime
 
 DASH = "—"
 # One line per kind, filled from the notification's params (see _values); "assignment.new.many" is a count > 1.
@@ -50,7 +51,7 @@ def _moment(value) -> str:
     except ValueError:
         return _plain(value)
     if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+        moment = moment.astimezone(localtime.zone())
     return moment.strftime("%Y-%m-%d %H:%M")
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import localtime
 from ..catalog.services import frozen_checklist
 from ..checklists import DIMENSIONS
 from ..checklists.model import item_dimension
@@ -69,25 +69,18 @@ def weakest(items: dict[tuple[str, str], ItemFigure], count: int = 8) -> list[It
     return sorted(figures, key=lambda f: (f.tally.score, -f.tally.count))[:count]
 
 
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """Return the first and last moment of the period, in the app's time zone, as UTC."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    low = datetime.combine(start, time.min, zone)
-    high = datetime.combine(end, time.max, zone)
-    return low.astimezone(timezone.utc), high.astimezone(timezone.utc)
-
-
 def month_of(moment: datetime) -> str:
     """Return the month a moment falls in, in the app's time zone, as 2026-11."""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m")
+    return localtime.local(moment).strftime("%Y-%m")
 
 
 def staff_report(staff: Staff, start: date, end: date) -> StaffReport:
     """Gather a staff member's attributed results over a period."""
-    low, high = period_bounds(start, end)
+    low, high = localtime.day_bounds(start, end)
     rows = db.session.execute(
         select(StaffResult, Visit).join(Visit, StaffResult.visit_id == Visit.id)
-        .where(StaffResult.staff_id == staff.id, StaffResult.finished_at.between(low, high), StaffResult.counted)
+        .where(StaffResult.staff_id == staff.id, StaffResult.finished_at >= low, StaffResult.finished_at < high,
+               StaffResult.counted)
         .options(selectinload(Visit.snapshot)).order_by(StaffResult.finished_at)
     ).all()
     report = StaffReport(staff, start, end, current_app.config["MIN_STAFF_SAMPLE"])
@@ -145,9 +138,9 @@ class BranchReport:
 
 def branch_report(branch: Branch, start: date, end: date) -> BranchReport:
     """Gather a branch's visits, section averages, staff and critical failures over a period."""
-    low, high = period_bounds(start, end)
+    low, high = localtime.day_bounds(start, end)
     visits = db.session.scalars(
-        select(Visit).where(Visit.branch_id == branch.id, Visit.finished_at.between(low, high),
+        select(Visit).where(Visit.branch_id == branch.id, Visit.finished_at >= low, Visit.finished_at < high,
                             Visit.status.in_(COUNTED_VISITS))
         .options(selectinload(Visit.staff_results).selectinload(StaffResult.staff), selectinload(Visit.snapshot))
         .order_by(Visit.finished_at)

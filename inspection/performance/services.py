@@ -8,14 +8,14 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import case, func, select
 
-from .. import access
+from .. import access, localtime
 from ..auth.models import User
 from ..checklists import DIMENSIONS
 from ..extensions import db
 from ..lifecycle import COUNTED_VISITS
 from ..org.models import Branch, Staff
 from ..visits.models import StaffResult, Visit, VisitDimension
-from .reports import month_of, period_bounds
+from .reports import month_of
 
 
 @dataclass
@@ -37,8 +37,8 @@ class Row:
 
 
 def _counted(user: User, start: date, end: date, branch: Branch | None, region: str | None) -> list:
-    low, high = period_bounds(start, end)
-    conditions = [Visit.status.in_(COUNTED_VISITS), Visit.finished_at.between(low, high),
+    low, high = localtime.day_bounds(start, end)
+    conditions = [Visit.status.in_(COUNTED_VISITS), Visit.finished_at >= low, Visit.finished_at < high,
                   access.reports_filter(user)]
     if branch is not None:
         conditions.append(Branch.id == branch.id)
@@ -50,7 +50,7 @@ def _counted(user: User, start: date, end: date, branch: Branch | None, region: 
 def leaderboard(user: User, start: date, end: date, branch: Branch | None = None,
                 region: str | None = None) -> tuple[list[Row], list[Row]]:
     """Rank staff by 100 x earned / possible; those under the minimum sample are listed apart."""
-    low, high = period_bounds(start, end)
+    low, high = localtime.day_bounds(start, end)
     # Aggregate staff_results alone (it carries the period, branch and released flag), then name the rows.
     in_scope = select(Branch.id).where(access.reports_filter(user))
     if branch is not None:
@@ -60,7 +60,8 @@ def leaderboard(user: User, start: date, end: date, branch: Branch | None = None
     totals = (
         select(StaffResult.staff_id, func.count().label("visits"), func.sum(StaffResult.earned).label("earned"),
                func.sum(StaffResult.possible).label("possible"))
-        .where(StaffResult.counted, StaffResult.finished_at.between(low, high), StaffResult.branch_id.in_(in_scope))
+        .where(StaffResult.counted, StaffResult.finished_at >= low, StaffResult.finished_at < high,
+               StaffResult.branch_id.in_(in_scope))
         .group_by(StaffResult.staff_id).subquery()
     )
     query = (select(Staff.code, Staff.name, Branch.name, totals.c.visits, totals.c.earned, totals.c.possible)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import access
+from .. import access, localtime
 from ..auth.models import Role, User
 from ..catalog.services import get_catalog
 from ..db import utcnow, write_transaction
@@ -18,7 +18,7 @@ from ..extensions import db
 from ..problems import BadRequest, Invalid
 from ..visits.models import Visit
 from ..visits.services import presence
-from ..web.requests import flashed_problems, local_zone, optional_id, optional_period, page_number
+from ..web.requests import flashed_problems, optional_id, optional_period, page_number
 from . import listing, planning, services
 from .imports import COLUMNS, import_assignments, local_time
 from .models import SHOWN_STATES
@@ -45,7 +45,7 @@ def index():
     filters.start, filters.end = optional_period()
     filters.check()
     page = page_number()
-    rows, total = listing.assignments(current_user, filters, utcnow(), local_zone(), page, PAGE_SIZE)
+    rows, total = listing.assignments(current_user, filters, utcnow(), localtime.zone(), page, PAGE_SIZE)
     manages = access.can(current_user, "plans.manage")
     return render_template("plans/index.html", assignments=rows, total=total, page=page, filters=filters,
                            pages=max(1, -(-total // PAGE_SIZE)), states=SHOWN_STATES, now=utcnow(), manages=manages,
@@ -96,7 +96,7 @@ def new():
 
 
 def _draft_from_form() -> services.Draft:
-    form, zone = request.form, local_zone()
+    form, zone = request.form, localtime.zone()
     try:
         start = local_time(form.get("window_start", ""), zone, "window_start")
         end = local_time(form.get("window_end", ""), zone, "window_end")
@@ -160,7 +160,7 @@ def import_csv():
         if upload is None:
             raise BadRequest("choose a CSV file to import")
         with write_transaction():
-            created, refused = import_assignments(current_user, upload.read(), local_zone())
+            created, refused = import_assignments(current_user, upload.read(), localtime.zone())
         if created:
             return redirect(url_for("plans.index"))
     return render_template("plans/import.html", refused=refused, columns=COLUMNS)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app
 
+from .. import localtime
 from ..actions.services import remind_overdue
 from ..db import write_transaction
 from ..plans.services import remind_due
@@ -16,7 +15,7 @@ from ..plans.services import remind_due
 @click.command("remind")
 def remind_command() -> None:
     """Tell assignees whose window closes tomorrow, and managers of newly overdue corrective actions."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = localtime.zone()
     today = datetime.now(zone).date()  # the branches' day, not the server's
     with write_transaction():
         due = remind_due(today, zone)

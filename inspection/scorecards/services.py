@@ -6,14 +6,13 @@ import os
 import secrets
 from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import charts
+from .. import charts, localtime
 from ..actions.models import CorrectiveAction
 from ..auth.models import User
 from ..checklists import DIMENSIONS
@@ -95,8 +94,7 @@ def branch_context(branch: Branch, start: date, end: date) -> dict:
         select(CorrectiveAction).where(CorrectiveAction.branch_id == branch.id,
                                        CorrectiveAction.status.in_(UNFINISHED_ACTIONS))
         .order_by(CorrectiveAction.due_date)).all()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return {"report": report, "ranked": ranked, "unranked": unranked, "actions": actions, "today": date.today(),
-            "coverage": branch_coverage(branch, start, end, utcnow(), zone),
+    return {"report": report, "ranked": ranked, "unranked": unranked, "actions": actions, "today": localtime.today(),
+            "coverage": branch_coverage(branch, start, end, utcnow(), localtime.zone()),
             "sections": reports.grouped_by_checklist(report.sections),
             "trend_chart": charts.trend_chart(trend, str(_l("Mean score by month")))}

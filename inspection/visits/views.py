@@ -6,14 +6,14 @@ from flask import Blueprint, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import access
+from .. import access, localtime
 from ..catalog.services import get_catalog
 from ..checklists import Checklist, canonical_json
 from ..extensions import db
 from ..org.models import Branch
 from ..photos.storage import existing_media_path
 from ..problems import NotFound
-from ..web.requests import local_zone, optional_id, optional_period, page_number
+from ..web.requests import optional_id, optional_period, page_number
 from . import inbox
 from .models import Photo, Visit
 
@@ -59,7 +59,7 @@ def index():
     filters.start, filters.end = optional_period()
     filters.check()
     page = page_number()
-    visits, total = inbox.inbox(current_user, filters, local_zone(), page, PAGE_SIZE)
+    visits, total = inbox.inbox(current_user, filters, localtime.zone(), page, PAGE_SIZE)
     return render_template("visits/index.html", visits=visits, page=page, total=total, filters=filters,
                            pages=max(1, -(-total // PAGE_SIZE)), counts=inbox.status_counts(current_user),
                            branches=db.session.scalars(access.scoped_branches(current_user)).all(),

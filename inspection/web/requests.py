@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app, flash, request
+from flask import flash, request
 from werkzeug.routing import IntegerConverter
 
+from .. import localtime
 from ..labels import problem_title
 from ..problems import BadRequest, Conflict, Invalid
 from .errors import details
@@ -18,20 +18,10 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 LAST_PAGE = 100_000
 
 
-def local_zone() -> ZoneInfo:
-    """Return the time zone where the branches are (INSPECTION_TIMEZONE)."""
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def local_today() -> date:
-    """Return today's date where the branches are, not the server's UTC date."""
-    return datetime.now(local_zone()).date()
-
-
 def period(default_days: int = DEFAULT_DAYS) -> tuple[date, date]:
     """Read ?from=YYYY-MM-DD&to=YYYY-MM-DD; the default is the last 90 days."""
     try:
-        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else local_today()
+        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else localtime.today()
         start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
     except ValueError:
         raise BadRequest("dates are written YYYY-MM-DD") from None
@@ -67,7 +57,7 @@ def optional_period() -> tuple[date | None, date | None]:
 def month_period() -> tuple[date, date]:
     """Read ?from= and ?to=; a missing start is the first of the month, a missing end the month's last day."""
     start, end = optional_period()
-    start = start or (end or local_today()).replace(day=1)
+    start = start or (end or localtime.today()).replace(day=1)
     if end is None:
         following = start.replace(day=28) + timedelta(days=4)
         end = following - timedelta(days=following.day)

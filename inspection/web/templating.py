@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..catalog.services import checklist_title
+from ..localtime import local
 from ..photos.storage import thumbnail_name
 
 
@@ -47,7 +47,7 @@ def answer_label(item, value) -> str:
 
 def localtime(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """Format an aware time in the app's time zone."""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(pattern)
+    return local(moment).strftime(pattern)
 
 
 def photo_url(photo, thumbnail: bool = False) -> str:
