@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import config
@@ -44,6 +45,9 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Sign in to see this page.")
+    login_manager.needs_refresh_message = _l("Sign in again to see this page.")
+    login_manager.localize_callback = str  # a lazy text cannot be stored in the session cookie
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(PROJECT_DIR / "translations"))
 
@@ -69,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
+    from .checklist_editor.views import bp as checklist_editor_bp
     from .coverage.views import bp as coverage_bp
     from .exports.views import bp as exports_bp
     from .main.views import bp as main_bp
@@ -83,7 +88,8 @@ def register_blueprints(app: Flask) -> None:
     from .visits.views import bp as visits_bp
 
     blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
-                  performance_bp, exports_bp, users_bp, audit_bp, offline_bp, plans_bp, coverage_bp, notifications_bp)
+                  performance_bp, exports_bp, users_bp, audit_bp, offline_bp, plans_bp, coverage_bp, notifications_bp,
+                  checklist_editor_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -132,10 +132,10 @@ def _views_assignment(user: User, assignment) -> bool:
     return assignment.assignee_id == user.id or _manages(user, assignment.branch)
 
 
-def assignable_refusal(assignee: User, kind: str, branch: Branch) -> str | None:
+def assignable_refusal(assignee: User, kind: str, branch: Branch) -> Forbidden | None:
     """Return why this person may not be given this kind of visit at the branch, or None if they may."""
     if not assignee.active:
-        return f"{assignee.email} is not an active account"
+        return Forbidden("%(email)s is not an active account", email=assignee.email)
     return _party_refusal(assignee, Party.FILLER, Fill(kind, branch))
 
 
@@ -144,27 +144,34 @@ def _names_people(user: User, visit) -> bool:
     return visit.kind not in ANONYMOUS_KINDS or visit.submitter_id == user.id or _manages(user, visit.branch)
 
 
+def holds_checklist_permission(role: str) -> bool:
+    """Tell whether an account of this role can be given "manages checklists" (admins always may, others never)."""
+    return role == Role.MANAGER
+
+
 def _locks_out(user: User, change) -> bool:
     """Tell whether an admin's change to an account would take away their own admin rights."""
     return change.user.id == user.id and (change.role != user.role or not change.active)
 
 
-def _party_refusal(user: User, party: Party, resource) -> str | None:
+def _party_refusal(user: User, party: Party, resource) -> Forbidden | None:
     """Return why the user is not this party for the resource, or None if they are."""
     if party is Party.FILLER:
         if resource.kind not in fill_kinds(user) or not resource.branch.active or not in_scope(user, resource.branch):
-            return f"you may not submit a {resource.kind} checklist for branch {resource.branch.code}"
+            return Forbidden("you may not submit a %(kind)s checklist for branch %(code)s", kind=resource.kind,
+                             code=resource.branch.code)
     elif party is Party.ASSIGNEE:
         if resource.assignee_id != user.id:
-            return "only the person it is assigned to does this"
+            return Forbidden("only the person it is assigned to does this")
     elif party is Party.SUBMITTER:
         if resource.submitter_id != user.id:
-            return "only the person who submitted a visit corrects it"
+            return Forbidden("only the person who submitted a visit corrects it")
     elif not _manages(user, resource.branch):
-        noun = "reviews its visits" if party is Party.REVIEWER else "manages its work"
-        return f"only a manager of this branch, or an admin, {noun}"
-    elif party is Party.SECOND_MANAGER and resource.closed_by_id == user.id and user.role != Role.ADMIN:
-        return "someone other than the person who closed it verifies the action"
+        if party is Party.REVIEWER:
+            return Forbidden("only a manager of this branch, or an admin, reviews its visits")
+        return Forbidden("only a manager of this branch, or an admin, manages its work")
+    elif party is Party.SECOND_MANAGER and resource.closed_by_id == user.id:  # admins too: a second pair of eyes
+        return Forbidden("someone other than the person who closed it verifies the action")
     return None
 
 
@@ -184,6 +191,8 @@ RULES = {
     "users.edit": lambda user, change: user.role == Role.ADMIN and not _locks_out(user, change),
     "audit.read": lambda user, _: user.role == Role.ADMIN,
     "catalog.problems": lambda user, _: user.role == Role.ADMIN,
+    "checklists.manage": lambda user, _: user.role == Role.ADMIN or (
+        holds_checklist_permission(user.role) and bool(user.manages_checklists)),
     "assignment.view": _views_assignment,
     "plans.manage": lambda user, _: user.role in REVIEWERS,
     "coverage.view": lambda user, _: user.role in REVIEWERS,
@@ -214,9 +223,9 @@ def require(user: User, permission: str, resource=None) -> None:
     step = _step(permission)
     if step is None:
         if permission not in RULES:
-            raise BadRequest(f"there is no step '{permission}'")
+            raise BadRequest("there is no step '%(step)s'", step=permission)
         if not RULES[permission](user, resource):
-            raise Forbidden(f"you may not {permission.replace('.', ' ')}")
+            raise Forbidden("you may not %(what)s", what=permission.replace(".", " "))
         return
     require_party(user, permission, resource)
     step[0].rule(resource.status, step[1])
@@ -225,7 +234,7 @@ def require(user: User, permission: str, resource=None) -> None:
 def require_step(user: User, noun: str, step: str, resource) -> None:
     """Require a lifecycle step by name (never another permission): BadRequest if it is not a step."""
     if not LIFECYCLES[noun].knows(step):
-        raise BadRequest(f"there is no {noun} step '{step}'")
+        raise BadRequest("there is no %(noun)s step '%(step)s'", noun=noun, step=step)
     require(user, f"{noun}.{step}", resource)
 
 
@@ -234,7 +243,7 @@ def require_party(user: User, permission: str, resource) -> None:
     lifecycle, action = _step(permission)
     refusal = _party_refusal(user, lifecycle.party(action), resource)
     if refusal:
-        raise Forbidden(refusal)
+        raise refusal
 
 
 def steps(user: User, noun: str, resource) -> list[str]:

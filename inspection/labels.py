@@ -57,6 +57,19 @@ PROBLEM_TITLES = {
     413: _l("Too large"),
     422: _l("Not accepted"),
     429: _l("Too many attempts: wait a moment, then try again"),
+    401: _l("Sign in first"),
+    500: _l("Something went wrong on our side"),
+}
+# What a bare HTTP error means to a user, for the refusals that carry no message of ours.
+HTTP_TEXTS = {
+    400: _l("The request was incomplete or not in the expected form."),
+    401: _l("Sign in, then try again."),
+    403: _l("Your account may not open this page."),
+    404: _l("There is no such page. Check the address, or go back."),
+    405: _l("This page cannot be used this way."),
+    413: _l("What was sent is too large."),
+    429: _l("Too many attempts. Wait a minute, then try again."),
+    500: _l("The error was logged. Try again in a moment; nothing you saved is lost."),
 }
 # A problem's code, said in the user's language next to the stable English message.
 PROBLEM_TEXTS = {
@@ -109,6 +122,8 @@ AUDIT_LABELS = {
     "assignment_assign": _l("Visit assigned"), "assignment_decline": _l("Assignment declined"),
     "assignment_reassign": _l("Assignment reassigned"), "assignment_cancel": _l("Assignment cancelled"),
     "assignment_complete": _l("Assignment done"), "plan_create": _l("Plan created"),
+    "checklist_publish": _l("Checklist published"), "checklist_retire": _l("Checklist retired"),
+    "checklist_restore": _l("Checklist restored"),
 }
 PASSWORD_TEXTS = {
     "too_short": _l("Use at least 10 characters."),

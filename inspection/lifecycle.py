@@ -94,7 +94,7 @@ class Lifecycle:
     def party(self, action: str) -> Party:
         """Return who may take this step (the same party from every state)."""
         if action not in self._parties:
-            raise BadRequest(f"unknown {self.noun} step '{action}'")
+            raise BadRequest("unknown %(noun)s step '%(step)s'", noun=self.noun, step=action)
         return self._parties[action]
 
     def allows(self, status: str | None, action: str) -> bool:
@@ -105,8 +105,8 @@ class Lifecycle:
         self.party(action)
         found = self._table.get((status, action))
         if found is None:
-            article = "an" if self.noun[0] in "aeiou" else "a"
-            raise Conflict(f"{article} {self.noun} that is {status} cannot be given '{action}'")
+            raise Conflict("this %(noun)s is %(status)s: it cannot be given '%(step)s'", noun=self.noun,
+                           status=status, step=action)
         return found
 
     def actions_from(self, status: str) -> list[str]:

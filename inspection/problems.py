@@ -8,14 +8,19 @@ from __future__ import annotations
 
 
 class Problem(Exception):
-    """Something the caller asked for that cannot be done; `details` names each field or item at fault."""
+    """Something the caller asked for that cannot be done; `details` names each field or item at fault.
+
+    `message` is an English template and a key of the translation catalogue; `params` fill it in English
+    here and in the reader's language when the web layer shows it, so that one raise says both.
+    """
 
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, details: list | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, details: list | None = None, **params):
+        self.template, self.params = message, params
+        self.message = message % params if params else message
+        super().__init__(self.message)
         self.details = list(details or [])
 
 
@@ -52,8 +57,8 @@ class TooManyRequests(Problem):
 
     status, code = 429, "too_many_requests"
 
-    def __init__(self, message: str, retry_after: int = 60):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: int = 60, **params):
+        super().__init__(message, **params)
         self.retry_after = retry_after
 
 

@@ -49,7 +49,8 @@ def test_hostile_review_and_correction_bodies_are_refused(client, tokens, small,
 def test_exports_refuse_an_unknown_status(client, users):
     factories.login(client, users["manager"])
     response = client.get("/exports/visits.csv?status=approved")
-    assert response.status_code == 400 and "status" in response.get_data(as_text=True)
+    # The refusal names the states there are, in the user's language.
+    assert response.status_code == 400 and "submitted, in_review, returned, released" in response.get_data(as_text=True)
 
 
 def test_refused_submissions_and_corrections_write_no_file(app, client, tokens, small):

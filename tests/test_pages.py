@@ -148,7 +148,7 @@ def test_admin_imports_csv_through_the_cli_code(login, users, org):
     bad = "code,name,region,address\nN8,,North,\n".encode()
     page = client.post("/admin/branches/import", data={"file": (io.BytesIO(bad), "b.csv")},
                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
-    assert "第 2 行：&#39;name&#39; is empty" in page
+    assert "第 2 行：“name”为空" in page
     assert db.session.scalar(select(Branch).where(Branch.code == "N8")) is None
 
 

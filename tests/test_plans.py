@@ -205,7 +205,7 @@ def test_assignments_import_from_csv_all_or_nothing(client, users, org):
     assert refused.status_code == 200 and "W1" not in [a.branch.code for a in db.session.scalars(select(Assignment))]
     assert factories.count(Assignment) == 0
     page = refused.get_data(as_text=True)
-    assert "第 3 行: you do not manage branch W1" in page
+    assert "第 3 行: 您不管理营业厅 W1" in page
     made = client.post("/assignments/import", data={"file": (io.BytesIO((header + good).encode()), "a.csv")})
     assert made.status_code == 302
     (assignment,) = db.session.scalars(select(Assignment))

@@ -44,7 +44,7 @@ MATRIX = [
 def test_review_transitions(visit, users, status, action, expected):
     visit.status = status
     if expected is None:
-        with pytest.raises(Conflict, match=f"a visit that is {status} cannot be given '{action}'"):
+        with pytest.raises(Conflict, match=f"this visit is {status}: it cannot be given '{action}'"):
             review(users["manager"], visit, action, "看一下")
         assert visit.status == status
     else:
@@ -137,7 +137,7 @@ def test_closing_needs_a_note_and_a_photo_and_verifying_a_second_person(app, vis
     other = factories.make_user("manager", regions=("East",))
     advance(other, action, "verify")
     assert action.status == "verified" and action.verified_by_id == other.id
-    with pytest.raises(Conflict, match="an action that is verified cannot be given 'close'"):
+    with pytest.raises(Conflict, match="this action is verified: it cannot be given 'close'"):
         advance(other, action, "close", note="x", photo=photo)
     assert [c.text for c in action.comments] == ["已安排培训"]
 

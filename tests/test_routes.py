@@ -12,11 +12,14 @@ the order in which the cases run.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -71,6 +74,7 @@ SCOPES = {
 EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/healthz"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/favicon.ico"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/login"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
     ("POST", "/login"): {"-": (400, 400, 400, 400, 400, 400, 400, 400)},  # empty form: refused, nobody signed in
     ("POST", "/logout"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
@@ -152,8 +156,20 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/admin/users/<id:user_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
     ("POST", "/admin/users/<id:user_id>"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
     ("POST", "/admin/users/<id:user_id>/password"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/users/<id:user_id>/active"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},  # active=1
     ("GET", "/admin/audit/"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
     ("GET", "/admin/audit/audit.csv"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    # checklist management: admins, and managers given the permission (none of the managers here has it)
+    ("GET", "/checklist-editor/"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/checklist-editor/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/checklist-editor/files/<file_name>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/checklist-editor/preview"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/checklist-editor/publish"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},  # the same text again
+    ("POST", "/checklist-editor/files/<file_name>/retire"): {
+        "spare checklist": (302, 302, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/checklist-editor/retired/<file_name>/restore"): {
+        "retired checklist": (302, 302, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/checklist-editor/compare/<checklist_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
     # assignments: everyone has their own list; one assignment is seen by its assignee and the branch's managers
     ("GET", "/assignments"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/assignments/<id:assignment_id>"): {"shop assignment": (302, 200, 200, 404, 200, 404, 404, 404)},
@@ -206,6 +222,8 @@ KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {}
 
 INSPECTOR_EMAIL = "inspector@routes.example.com"  # the East inspector of the World, who may be given E1's visits
 CSV_IMPORT = b"code,name,region,address\nZZ,Branch ZZ,North,\n"
+SMALL_FORM = {"text": factories.SMALL_CHECKLIST, "file": "small.yaml",
+              "base": hashlib.sha256(factories.SMALL_CHECKLIST.encode()).hexdigest()}
 
 
 @dataclass(frozen=True)
@@ -238,6 +256,7 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/admin/<kind>/import"): Call(files={"file": CSV_IMPORT}),
     ("POST", "/admin/users/new"): Call(form=lambda n: {"email": f"new{n}@example.com", "name": f"New {n}",
                                                        "role": "shopper", "regions": "North", "active": "y"}),
+    ("POST", "/admin/users/<id:user_id>/active"): Call(form={"active": "1"}),
     ("POST", "/admin/users/<id:user_id>"): Call(form={"name": "Target User", "role": "inspector", "branches": "ZZ",
                                                       "active": "y"}),
     ("POST", "/api/v1/visits"): Call(json=lambda n: factories.api_visit()),
@@ -249,6 +268,10 @@ CALLS: dict[tuple[str, str], Call] = {
         "window_end": "2026-12-01T12:00:00+08:00"}),
     ("PUT", "/api/v1/visits/<visit_uuid>"): Call(json={"answers": {"clerk": "E1-S1", "clean": True, "greet": 4},
                                                        "notes": {}}, fresh=True),
+    ("POST", "/checklist-editor/preview"): Call(form=SMALL_FORM),
+    ("POST", "/checklist-editor/publish"): Call(form=SMALL_FORM),
+    ("POST", "/checklist-editor/files/<file_name>/retire"): Call(fresh=True),
+    ("POST", "/checklist-editor/retired/<file_name>/restore"): Call(fresh=True),
     ("POST", "/api/v1/visits/<visit_uuid>/review"): Call(json={"action": "start"}, fresh=True),
 }
 
@@ -263,6 +286,7 @@ def default_parameters(rule: str, world: World) -> dict[str, Any]:
         "record_id": world.admin_branch_id,  # branch ZZ, made for the admin pages to edit
         "user_id": world.target_user_id,  # a user made for the admin pages to edit
         "step": "decline",
+        "file_name": "small.yaml",
     }
 
 
@@ -360,6 +384,13 @@ class World:
             notification = notify(self.users["shopper"], "visit.returned", {"branch_name": "Branch E1"}, link="/visits")
             db.session.commit()
             return {"notification_id": notification.id}
+        if resource in ("spare checklist", "retired checklist"):  # a file of its own in the world's folder
+            name = f"spare-{next(self.serial)}"
+            where = Path(self.app.config["CHECKLIST_DIR"]) / ("retired" if resource.startswith("retired") else "")
+            where.mkdir(exist_ok=True)
+            (where / f"{name}.yaml").write_text(factories.SMALL_CHECKLIST.replace("id: small", f"id: {name}"),
+                                                encoding="utf-8")
+            return {"file_name": f"{name}.yaml"}
         if resource == "closed action":
             made = self._visit("inspection", FAILED, ["release"])
             action = db.session.get(CorrectiveAction, made["action_id"])
@@ -448,7 +479,9 @@ class World:
 def world(database, tmp_path_factory):
     """Seed one world per backend for all the cases of this module; empty the database afterwards."""
     app = create_app(_test_config(database, tmp_path_factory.mktemp("media")))
-    app.config["CHECKLIST_DIR"] = str(factories.FIXTURES)
+    checklists = tmp_path_factory.mktemp("checklists")  # a copy: the checklist editor's routes write to it
+    shutil.copytree(factories.FIXTURES, checklists, dirs_exist_ok=True)
+    app.config["CHECKLIST_DIR"] = str(checklists)
 
     @app.before_request
     def fresh_g():

@@ -56,7 +56,7 @@ def image_count(pdf: bytes) -> int:
 def test_visit_scorecard_pdf_has_the_chinese_text_scores_notes_and_photos(app, visit):
     pdf = services.visit_pdf(visit)
     text = pdf_text(pdf)
-    for expected in ("小检查表", "Branch E1", "关键项不达标", "问候", "8.5 秒（标准 5 秒）", "50.0", "不合格",
+    for expected in ("小检查表", "Branch E1", "关键项不达标", "问候", "8.5 秒（标准 5 秒）", "50.0", "未通过",
                      "整体良好", "E1-S1 Staff E1-1", str(visit.uuid), visit.checklist_version[:12]):
         assert expected in text, expected
     assert image_count(pdf) == 2

@@ -38,6 +38,7 @@ class CorrectiveAction(db.Model):
 
     branch: Mapped[Branch] = relationship()
     staff: Mapped[Staff | None] = relationship()
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     comments: Mapped[list[ActionComment]] = relationship(order_by="ActionComment.id", cascade="all, delete-orphan")
 
     def overdue(self, today: date) -> bool:

@@ -37,11 +37,11 @@ def create_action(actor: User, visit, item_id: str, due: date | None = None) -> 
     access.require(actor, "visit.open_action", visit)
     outcome = visit.result["items"].get(item_id)
     if outcome is None or outcome["status"] != "scored" or outcome["earned"] >= outcome["possible"]:
-        raise BadRequest(f"item '{item_id}' did not fail in this visit")
+        raise BadRequest("item '%(item)s' did not fail in this visit", item=item_id)
     exists = select(CorrectiveAction.id).where(CorrectiveAction.visit_id == visit.id,
                                                CorrectiveAction.item_id == item_id)
     if db.session.scalar(exists) is not None:
-        raise Conflict(f"item '{item_id}' of this visit already has an action")
+        raise Conflict("item '%(item)s' of this visit already has an action", item=item_id)
     item = frozen_checklist(visit.checklist_version).item(item_id)
     action = CorrectiveAction(
         visit_id=visit.id, item_id=item_id, title=item.text, branch_id=visit.branch_id,
@@ -54,7 +54,7 @@ def create_action(actor: User, visit, item_id: str, due: date | None = None) -> 
             db.session.add(action)
             db.session.flush()
     except IntegrityError:  # another manager opened it between our look and our insert
-        raise Conflict(f"item '{item_id}' of this visit already has an action") from None
+        raise Conflict("item '%(item)s' of this visit already has an action", item=item_id) from None
     _tell_managers(action, "action.assigned", skip=actor)
     return action
 
@@ -161,5 +161,5 @@ def visible_action(user: User, action_id: int) -> CorrectiveAction:
     """Return the action if the user may see it; NotFound otherwise."""
     action = db.session.get(CorrectiveAction, action_id)
     if action is None or not access.can(user, "action.view", action):
-        raise NotFound(f"no corrective action {action_id}")
+        raise NotFound("no corrective action %(id)s", id=action_id)
     return action

@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import access, localtime
 from ..db import write_transaction
 from ..extensions import db
 from ..lifecycle import ActionStep
-from ..org.models import Branch
-from ..performance.lookups import scoped_regions
+from ..performance.lookups import scope_filters
 from ..photos.processing import PhotoError, process
 from ..photos.storage import existing_media_path, write_with_files
-from ..problems import Invalid, NotFound
+from ..problems import BadRequest, Conflict, Invalid, NotFound
 from ..visits.models import Visit
-from ..visits.services import visible_visit
+from ..visits.services import visible_visit, visit_details
+from ..web.errors import details
 from ..web.requests import flashed_problems
 from .services import actions_query, add_comment, advance, check_step, create_action, visible_action
 
 bp = Blueprint("actions", __name__)
+# What the page says once a step is taken.
+STEP_DONE = {
+    ActionStep.START: _l("Work on this action has started."),
+    ActionStep.CLOSE: _l("The action is marked done. Someone other than you verifies it."),
+    ActionStep.VERIFY: _l("The action is verified."),
+    ActionStep.REOPEN: _l("The action is open again: it needs a new closing note and photo."),
+}
 
 
 @bp.get("/actions")
@@ -30,12 +38,11 @@ bp = Blueprint("actions", __name__)
 def index():
     if not access.can(current_user, "actions.list"):
         abort(403)
-    branch = db.session.scalar(select(Branch).where(Branch.code == request.args.get("branch", "")))
-    region = request.args.get("region") or None
+    f = scope_filters(current_user, request.args.get("branch", ""), request.args.get("region", ""))
     overdue = request.args.get("overdue") == "1"
-    actions = db.session.scalars(actions_query(current_user, branch, region, overdue).limit(500)).all()
-    return render_template("actions/index.html", actions=actions, regions=scoped_regions(current_user),
-                           region=region, branch=branch, overdue=overdue, today=localtime.today())
+    actions = db.session.scalars(actions_query(current_user, f.branch, f.region, overdue).limit(500)).all()
+    page = render_template("actions/index.html", actions=actions, f=f, overdue=overdue, today=localtime.today())
+    return page, 404 if f.unknown else 200
 
 
 @bp.post("/visits/<uuid:visit_uuid>/actions")
@@ -52,26 +59,54 @@ def create(visit_uuid: uuid.UUID):
 @bp.get("/actions/<id:action_id>")
 @login_required
 def show(action_id: int):
-    action = visible_action(current_user, action_id)
+    return _show(visible_action(current_user, action_id))
+
+
+def _show(action, problem=None, form=None):
+    """Render an action: its failed item's evidence for those who may open the visit, its steps and comments.
+
+    After a refused step the page comes back with what was typed (`form`) and each field's problem.
+    """
     visit = db.session.get(Visit, action.visit_id)
-    return render_template("actions/show.html", action=action, visit=visit, today=localtime.today())
+    item = None
+    if access.can(current_user, "visit.view", visit):
+        shown = visit_details(visit)
+        item = {"item": shown["checklist"].item(action.item_id), "answer": shown["answers"].get(action.item_id),
+                "outcome": shown["result"]["items"].get(action.item_id),
+                "photos": shown["photos"].get(action.item_id, []), "staff_names": shown["staff_names"]}
+    errors = {}
+    for detail in details(problem.details) if problem is not None else []:
+        errors.setdefault(detail.get("field") or detail.get("item") or "", []).append(detail["text"])
+    return render_template("actions/show.html", action=action, visit=visit, today=localtime.today(), failed=item,
+                           form=form or {}, errors=errors)
 
 
 @bp.post("/actions/<id:action_id>")
 @login_required
 def update(action_id: int):
     action = visible_action(current_user, action_id)
-    step, comment = request.form.get("step", ""), request.form.get("comment", "")
-    with flashed_problems():
+    step, comment, note = request.form.get("step", ""), request.form.get("comment", ""), request.form.get("note", "")
+    try:
         photo = _closing_photo(action, step)
         if step:  # refused before any file is written
-            check_step(current_user, action, step, request.form.get("note", ""), photo)
+            check_step(current_user, action, step, note, photo)
         # One transaction: a step that is refused does not leave its comment behind.
         with write_with_files(current_app.config["MEDIA_DIR"], [photo] if photo else []) as files:
             if comment.strip():
                 add_comment(current_user, action, comment)
             if step:
-                advance(current_user, action, step, request.form.get("note", ""), photo, files)
+                advance(current_user, action, step, note, photo, files)
+    except (BadRequest, Conflict, Invalid) as problem:
+        # The page comes back with what was typed, rather than a redirect that would lose it.
+        with flashed_problems():
+            raise problem
+        chosen = bool(getattr(request.files.get("photo"), "filename", ""))
+        typed = {"note": note, "comment": comment, "step": step, "photo_chosen": chosen}
+        return _show(action, problem, typed), problem.status
+    if step:
+        flash(str(STEP_DONE[step]), "info")
+    elif comment.strip():
+        flash(_("Your comment is saved."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
 
 
@@ -81,7 +116,7 @@ def evidence(action_id: int):
     action = visible_action(current_user, action_id)
     path = existing_media_path(current_app.config["MEDIA_DIR"], action.closing_photo) if action.closing_photo else None
     if path is None:
-        raise NotFound(f"corrective action {action_id} has no evidence photo")
+        raise NotFound("corrective action %(id)s has no evidence photo", id=action_id)
     return send_file(path, mimetype="image/jpeg")
 
 
@@ -96,4 +131,4 @@ def _closing_photo(action, step: str):
         return process(upload.stream.read(config["MAX_PHOTO_BYTES"] + 1), config["MAX_PHOTO_BYTES"],
                        config["MAX_PHOTO_PIXELS"], localtime.zone())
     except PhotoError as error:
-        raise Invalid(f"{upload.filename}: {error}") from None
+        raise Invalid("the photo %(file)s was refused: %(reason)s", file=upload.filename, reason=error) from None

@@ -85,8 +85,16 @@ def edit(kind: str, record_id: int | None = None):
 @bp.post("/<kind>/<id:record_id>/active")
 def toggle_active(kind: str, record_id: int):
     record = db.session.get(_resource(kind)["model"], record_id) or abort(404)
+    active = request.form.get("active") == "1"
     with write_transaction():
-        set_active(record, request.form.get("active") == "1")
+        set_active(record, active)
+    names = {"code": record.code, "name": record.name}
+    if kind == "branches":
+        flash(_("Branch %(code)s %(name)s is active again.", **names) if active else
+              _("Branch %(code)s %(name)s is deactivated: it is no longer offered for visits.", **names), "info")
+    else:
+        flash(_("Staff member %(code)s %(name)s is active again.", **names) if active else
+              _("Staff member %(code)s %(name)s is deactivated: no longer offered on forms.", **names), "info")
     return redirect(url_for("admin.index", kind=kind, q=request.args.get("q", "")))
 
 

@@ -53,7 +53,9 @@ def error_schemas() -> dict:
                      "text": {**TEXT, "description": "in the caller's language"}},
                     required=["code", "message", "text"], anyOf=[{"required": ["item"]}, {"required": ["field"]}])
     error = closed({"error": {**TEXT, "description": "what went wrong, in English"},
-                    "text": {**TEXT, "description": "the kind of error, in the caller's language"},
+                    "code": {**TEXT, "description": "a stable name for the kind of error, e.g. not_found"},
+                    "title": {**TEXT, "description": "the kind of error, in the caller's language"},
+                    "text": {**TEXT, "description": "what went wrong, in the caller's language"},
                     "details": {"type": "array", "items": ref("ErrorDetail")}})
     return {"Error": error, "ErrorDetail": detail}
 

@@ -12,9 +12,10 @@ from flask import Request, current_app
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from .. import localtime
-from ..checklists import AnswerProblem
+from ..labels import problem_text
 from ..photos.processing import PhotoError, ProcessedPhoto, pixel_count, process
 from ..problems import BadRequest, Invalid, TooLarge
+from ..web.errors import translated
 from ..web.inputs import check_json
 
 PHOTO_FIELD = "photo."
@@ -55,7 +56,7 @@ class CorrectionPayload(BaseModel):
 def json_body(request: Request) -> Any:
     """Return the JSON body, or None when there is none or it is not JSON; refuse what cannot be stored."""
     if (request.content_length or 0) > current_app.config["MAX_JSON_BYTES"]:
-        raise TooLarge(f"a JSON body has at most {current_app.config['MAX_JSON_BYTES'] // 1024} KB")
+        raise TooLarge("a JSON body has at most %(kb)d KB", kb=current_app.config["MAX_JSON_BYTES"] // 1024)
     try:
         document = request.get_json(silent=True)
     except RecursionError:  # the parser gives up on very deep nesting instead of saying it is invalid
@@ -76,11 +77,11 @@ def read_body(request: Request) -> tuple[Any, list]:
         if raw is None:
             raise BadRequest("the multipart body needs a part named 'visit' holding the visit JSON")
         if len(raw) > current_app.config["MAX_JSON_BYTES"]:
-            raise TooLarge(f"the 'visit' part has at most {current_app.config['MAX_JSON_BYTES'] // 1024} KB")
+            raise TooLarge("the 'visit' part has at most %(kb)d KB", kb=current_app.config["MAX_JSON_BYTES"] // 1024)
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError) as error:
-            raise BadRequest(f"the 'visit' part is not valid JSON: {error}") from None
+            raise BadRequest("the 'visit' part is not valid JSON: %(error)s", error=error) from None
         check_json(data)
         uploads = [(name[len(PHOTO_FIELD):], file) for name, file in request.files.items(multi=True)
                    if name.startswith(PHOTO_FIELD)]
@@ -118,7 +119,7 @@ def read_uploads(uploads: list) -> list[Upload]:
     """Read the photo parts, refusing more photos than a visit may carry."""
     config = current_app.config
     if len(uploads) > config["MAX_PHOTOS_PER_VISIT"]:
-        raise TooLarge(f"at most {config['MAX_PHOTOS_PER_VISIT']} photos per visit")
+        raise TooLarge("at most %(limit)d photos per visit", limit=config["MAX_PHOTOS_PER_VISIT"])
     return [Upload(item_id, upload.filename or "photo", upload.stream.read(config["MAX_PHOTO_BYTES"] + 1))
             for item_id, upload in uploads]
 
@@ -128,8 +129,8 @@ def process_photos(uploads: list[Upload]) -> list[tuple[str, ProcessedPhoto]]:
     config = current_app.config
     total = sum(pixel_count(upload.data) for upload in uploads)  # from the headers: nothing decoded yet
     if total > config["MAX_REQUEST_PIXELS"]:
-        raise TooLarge(f"the photos hold {total // 1_000_000} megapixels together; "
-                       f"at most {config['MAX_REQUEST_PIXELS'] // 1_000_000} per request")
+        raise TooLarge("the photos hold %(total)d megapixels together; at most %(limit)d per request",
+                       total=total // 1_000_000, limit=config["MAX_REQUEST_PIXELS"] // 1_000_000)
     zone = localtime.zone()
     photos, problems = [], []
     for upload in uploads:
@@ -137,7 +138,9 @@ def process_photos(uploads: list[Upload]) -> list[tuple[str, ProcessedPhoto]]:
             photos.append((upload.item_id, process(upload.data, config["MAX_PHOTO_BYTES"],
                                                    config["MAX_PHOTO_PIXELS"], zone)))
         except PhotoError as error:
-            problems.append(AnswerProblem(upload.item_id, f"{upload.filename}: {error}", "photo_refused"))
+            reason = f"{upload.filename}: {translated(error)}"
+            problems.append({"item": upload.item_id, "code": "photo_refused", "message": f"{upload.filename}: {error}",
+                             "text": problem_text("photo_refused", reason)})
     if problems:
         raise Invalid("some photos were refused", problems)
     return photos

@@ -70,7 +70,7 @@ def checklists():
 def checklist(checklist_id: str):
     found = get_catalog().checklists.get(checklist_id)
     if found is None or not access.can(current_user, "checklist.read", found):
-        raise NotFound(f"no checklist '{checklist_id}'")
+        raise NotFound("no checklist '%(id)s'", id=checklist_id)
     # Nothing is written here: the catalog froze this version when it loaded it.
     return current_app.response_class(
         '{"version":"%s","checklist":%s}' % (found.version, canonical_json(found)), mimetype="application/json")

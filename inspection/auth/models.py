@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, enum_type, utcnow
@@ -47,6 +47,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
+    # A manager given this may add, change and retire checklists (administrators always may).
+    manages_checklists: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     branches: Mapped[list[Branch]] = relationship(secondary=user_branches, order_by=Branch.code)
     region_rows: Mapped[list[UserRegion]] = relationship(cascade="all, delete-orphan")

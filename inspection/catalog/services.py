@@ -118,9 +118,9 @@ def checklist_for_submission(checklist_id: str, version: str | None) -> Checklis
     current = get_catalog().checklists.get(checklist_id)
     if version is None or (current is not None and current.version == version):
         if current is None:
-            raise NotFound(f"no checklist '{checklist_id}'")
+            raise NotFound("no checklist '%(id)s'", id=checklist_id)
         return current
     frozen = frozen_checklist(version)
     if frozen is None or frozen.id != checklist_id:
-        raise NotFound(f"checklist '{checklist_id}' has no version {version[:12]}")
+        raise NotFound("checklist '%(id)s' has no version %(version)s", id=checklist_id, version=version[:12])
     return frozen

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import yaml
 
 Path = tuple[str | int, ...]
+# Lists and mappings nest at most this deep: a checklist needs 5, and the composer recurses once per level.
+MAX_DEPTH = 20
 
 
 @dataclass
@@ -41,11 +43,18 @@ def parse(text: str) -> Parsed:
 
 
 def _check_events(text: str, parsed: Parsed) -> None:
-    """Refuse anchors, aliases, tags and extra documents before building anything."""
-    documents = 0
+    """Refuse anchors, aliases, tags, deep nesting and extra documents before building anything."""
+    documents = depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             line = event.start_mark.line + 1
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    parsed.problems.append(Problem(line, f"lists and mappings nest more than {MAX_DEPTH} levels deep"))
+                    return
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents == 2:

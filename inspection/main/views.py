@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -64,3 +64,9 @@ def _counts() -> dict | None:
 def health():
     db.session.execute(select(1))
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the icon that browsers ask for at the root, whatever page they were on."""
+    return current_app.send_static_file("icons/favicon.ico")

@@ -28,7 +28,7 @@ def _first_mail_state(user: User) -> MailState:
 def _check_link(link: str | None) -> None:
     # Opening a notification redirects to its link: only a path of this app, never another site.
     if link is not None and (not link.startswith("/") or link.startswith(("//", "/\\"))):
-        raise BadRequest(f"a notification links to a path of this app, not {link!r}")
+        raise BadRequest("a notification links to a path of this app, not %(link)r", link=link)
 
 
 def notify(user: User, kind: str, params: dict, link: str | None = None,
@@ -73,7 +73,7 @@ def visible_notification(user: User, notification_id: int) -> Notification:
     """Return the notification if the user may see it; NotFound otherwise."""
     notification = db.session.get(Notification, notification_id)
     if notification is None or not access.can(user, "notification.view", notification):
-        raise NotFound(f"no notification {notification_id}")
+        raise NotFound("no notification %(id)s", id=notification_id)
     return notification
 
 

@@ -64,7 +64,7 @@ def outbox():
 def session_state():
     """Tell the outbox who is signed in and the token its requests carry; never kept by a cache."""
     if not current_user.is_authenticated:
-        raise Unauthorized(_("Sign in again to send the visits waiting on this device."))
+        raise Unauthorized("sign in again to send the visits waiting on this device")
     return jsonify({"user": str(current_user.id), "csrf": generate_csrf()})
 
 
@@ -72,7 +72,7 @@ def session_state():
 def pages():
     """List what the signed-in user's device keeps: the shell version and the pages and data they work with."""
     if not current_user.is_authenticated:
-        raise Unauthorized(_("Sign in again to send the visits waiting on this device."))
+        raise Unauthorized("sign in again to send the visits waiting on this device")
     urls = [url_for("main.index"), url_for("offline.outbox"), url_for("api.branches"),
             url_for("api.list_assignments", status="open")]
     for checklist in fillable_checklists(current_user):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..extensions import db
+from ..problems import BadRequest
 from .models import Branch, Staff
 
 BRANCH_COLUMNS = ("code", "name", "region", "address")
@@ -27,7 +28,7 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, BadRequest]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -46,33 +47,34 @@ def read_csv(data: bytes, columns: tuple[str, ...]) -> tuple[list[tuple[int, dic
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        return [], [(line, "the file is not UTF-8 text; save it as CSV UTF-8")]
+        return [], [(line, BadRequest("the file is not UTF-8 text; save it as CSV UTF-8"))]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     if tuple(header) not in (columns, columns + OPTIONAL_COLUMNS.get(columns, ())):
-        return [], [(1, f"the header must be {','.join(columns)}, got {','.join(header) or 'nothing'}")]
+        return [], [(1, BadRequest("the header must be %(wanted)s, got %(got)s", wanted=",".join(columns),
+                                   got=",".join(header) or "-"))]
     rows, problems = [], []
     for row in reader:
         line = reader.line_num
         if None in row or any(value is None for value in row.values()):
-            problems.append((line, f"expected {len(columns)} columns"))
+            problems.append((line, BadRequest("expected %(count)d columns", count=len(columns))))
             continue
         rows.append((line, {key.strip(): value.strip() for key, value in row.items()}))
     return rows, problems
 
 
-def _row_problem(row: dict, seen: set[str]) -> str | None:
+def _row_problem(row: dict, seen: set[str]) -> BadRequest | None:
     for key in REQUIRED:
         if not row[key]:
-            return f"'{key}' is empty"
+            return BadRequest("'%(column)s' is empty", column=key)
     for key, value in row.items():
         if len(value) > MAX_LENGTHS[key]:
-            return f"'{key}' is longer than {MAX_LENGTHS[key]} characters"
+            return BadRequest("'%(column)s' is longer than %(limit)d characters", column=key, limit=MAX_LENGTHS[key])
     for key in ("code", "branch"):  # the admin form's rule: codes end up in links and file names
         if key in row and row[key] and not CODE.fullmatch(row[key]):
-            return f"'{key}' may hold only letters, digits, - and _"
+            return BadRequest("'%(column)s' may hold only letters, digits, - and _", column=key)
     if row["code"] in seen:
-        return f"code '{row['code']}' appears twice in the file"
+        return BadRequest("code '%(code)s' appears twice in the file", code=row["code"])
     seen.add(row["code"])
     return None
 
@@ -89,17 +91,17 @@ def import_staff(data: bytes) -> ImportReport:
 
 def _branch_values(row: dict, lookups: dict) -> dict:
     if not row["region"]:
-        raise ValueError("'region' is empty")
+        raise BadRequest("'%(column)s' is empty", column="region")
     return {"name": row["name"], "region": row["region"], "address": row["address"]}
 
 
 def _staff_values(row: dict, lookups: dict) -> dict:
     branches = lookups.setdefault("branches", {b.code: b.id for b in db.session.scalars(select(Branch))})
     if row["branch"] not in branches:
-        raise ValueError(f"unknown branch '{row['branch']}'")
+        raise BadRequest("unknown branch '%(code)s'", code=row["branch"])
     email = row.get("email", "").lower() or None
     if email and "@" not in email:
-        raise ValueError(f"'{email}' is not an e-mail address")
+        raise BadRequest("'%(email)s' is not an e-mail address", email=email)
     return {"name": row["name"], "branch_id": branches[row["branch"]], "position": row["position"], "email": email}
 
 
@@ -114,8 +116,8 @@ def _import(data: bytes, columns: tuple[str, ...], model, values_of) -> ImportRe
         problem = _row_problem(row, seen)
         try:
             values = None if problem else values_of(row, lookups)
-        except ValueError as error:
-            problem = str(error)
+        except BadRequest as error:
+            problem = error
         if problem:
             report.rejected.append((line, problem))
         else:

@@ -81,7 +81,7 @@ def staff_report(staff: Staff, start: date, end: date) -> StaffReport:
         select(StaffResult, Visit).join(Visit, StaffResult.visit_id == Visit.id)
         .where(StaffResult.staff_id == staff.id, StaffResult.finished_at >= low, StaffResult.finished_at < high,
                StaffResult.counted)
-        .options(selectinload(Visit.snapshot)).order_by(StaffResult.finished_at)
+        .options(selectinload(Visit.snapshot), selectinload(Visit.branch)).order_by(StaffResult.finished_at)
     ).all()
     report = StaffReport(staff, start, end, current_app.config["MIN_STAFF_SAMPLE"])
     for result, visit in rows:

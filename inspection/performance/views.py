@@ -11,7 +11,7 @@ from ..labels import dimension_labels
 from ..web.requests import period
 from . import services
 from .context import staff_context
-from .lookups import reportable_branch, reportable_staff, scoped_regions
+from .lookups import reportable_staff, scope_filters
 
 bp = Blueprint("performance", __name__, url_prefix="/performance")
 
@@ -24,10 +24,16 @@ def readers_only():
 
 
 def _filters() -> dict:
+    """Read the period, and a branch and region among the user's own (an unknown one is ignored, and said)."""
     start, end = period()
-    branch = reportable_branch(current_user, request.args["branch"]) if request.args.get("branch") else None
-    return {"start": start, "end": end, "branch": branch, "region": request.args.get("region") or None,
-            "regions": scoped_regions(current_user)}
+    scope = scope_filters(current_user, request.args.get("branch", ""), request.args.get("region", ""))
+    return {"start": start, "end": end, "branch": scope.branch, "region": scope.region, "regions": scope.regions,
+            "branches": scope.branches, "scope": scope}
+
+
+def _page(template: str, f: dict, **context):
+    """Render a filtered page; a branch or region that is not one of the user's answers 404 with the page."""
+    return render_template(template, f=f, **context), 404 if f["scope"].unknown else 200
 
 
 @bp.get("/")
@@ -36,15 +42,15 @@ def overview():
     branches = services.comparison(current_user, f["start"], f["end"], "branch", f["region"])
     regions = services.comparison(current_user, f["start"], f["end"], "region", f["region"])
     trend = services.monthly_scores(current_user, f["start"], f["end"], f["branch"], f["region"])
-    return render_template("performance/overview.html", f=f, branches=branches, regions=regions,
-                           trend_chart=charts.trend_chart(trend, _("Mean score by month")))
+    return _page("performance/overview.html", f, branches=branches, regions=regions,
+                 trend_chart=charts.trend_chart(trend, _("Mean score by month")))
 
 
 @bp.get("/leaderboard")
 def leaderboard():
     f = _filters()
     ranked, unranked = services.leaderboard(current_user, f["start"], f["end"], f["branch"], f["region"])
-    return render_template("performance/leaderboard.html", f=f, ranked=ranked, unranked=unranked)
+    return _page("performance/leaderboard.html", f, ranked=ranked, unranked=unranked)
 
 
 @bp.get("/staff/<code>")
@@ -62,5 +68,4 @@ def servqual():
     chart = charts.servqual_chart([(labels[name], e, p) for name, e, p, _gap in figures["dimensions"]],
                                   _("SERVQUAL dimensions")) if figures["dimensions"] else None
     trend = charts.trend_chart(figures["trend"], _("Weighted SERVQUAL gap"), scale=(-3, 3))
-    return render_template("performance/servqual.html", f=f, figures=figures, chart=chart, labels=labels,
-                           trend_chart=trend)
+    return _page("performance/servqual.html", f, figures=figures, chart=chart, labels=labels, trend_chart=trend)

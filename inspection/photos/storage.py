@@ -56,10 +56,11 @@ def write_file(media_dir: str | Path, name: str, data: bytes) -> None:
         os.fsync(handle.fileno())
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(temporary, final)
-    _sync_folder(final.parent)  # the rename itself must survive a power cut that the commit survives
+    sync_folder(final.parent)  # the rename itself must survive a power cut that the commit survives
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
+    """Make a rename into or out of the folder durable: fsync the folder."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -29,7 +29,8 @@ class Filters:
 
     def check(self) -> None:
         if self.state and self.state not in (*SHOWN_STATES, OPEN):
-            raise BadRequest(f"unknown state '{self.state}': use {', '.join((*SHOWN_STATES, OPEN))}")
+            raise BadRequest("unknown state '%(state)s': use %(states)s", state=self.state,
+                             states=", ".join((*SHOWN_STATES, OPEN)))
 
 
 def _conditions(user: User, filters: Filters, now: datetime, zone: ZoneInfo) -> list:

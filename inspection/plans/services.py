@@ -52,7 +52,7 @@ def assignable_checklist(checklist_id: str) -> Checklist:
 def check_draft(actor: User, draft: Draft) -> None:
     """Refuse an assignment the actor may not make, or one that could not be done as written."""
     if not access.can(actor, "assignment.assign", draft):
-        raise Forbidden(f"you do not manage branch {draft.branch.code}")
+        raise Forbidden("you do not manage branch %(code)s", code=draft.branch.code)
     if not (EARLIEST_YEAR <= draft.window_start.year and draft.window_end.year <= LATEST_YEAR):
         raise _invalid("window_start", "implausible_date", f"windows lie between {EARLIEST_YEAR} and {LATEST_YEAR}")
     if draft.window_end <= draft.window_start:
@@ -157,7 +157,7 @@ def _move(assignment: Assignment, step: str, **values) -> None:
                                  Assignment.assignee_id == assignment.assignee_id)
         .values(status=rule.target, **values).execution_options(synchronize_session=False))
     if changed.rowcount != 1:
-        raise Conflict(f"assignment {assignment.id} was changed meanwhile; reload it and try again")
+        raise Conflict("assignment %(id)s was changed meanwhile; reload it and try again", id=assignment.id)
     db.session.expire(assignment)
 
 
@@ -165,7 +165,7 @@ def visible_assignment(user: User, assignment_id: int) -> Assignment:
     """Return the assignment if the user may see it; NotFound otherwise."""
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or not access.can(user, "assignment.view", assignment):
-        raise NotFound(f"no assignment {assignment_id}")
+        raise NotFound("no assignment %(id)s", id=assignment_id)
     return assignment
 
 
@@ -173,7 +173,7 @@ def check_for_visit(actor: User, assignment_id: int, checklist_id: str, branch: 
     """Return the assignment a new visit is submitted against, refusing one that does not fit it."""
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.assignee_id != actor.id:
-        raise NotFound(f"no assignment {assignment_id} of yours")
+        raise NotFound("no assignment %(id)s of yours", id=assignment_id)
     if assignment.checklist_id != checklist_id or assignment.branch_id != branch.id:
         raise _invalid("assignment", "assignment_mismatch",
                        f"assignment {assignment_id} is for {assignment.checklist_id} at {assignment.branch.code}")

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -25,6 +26,12 @@ from .models import SHOWN_STATES
 
 bp = Blueprint("plans", __name__)
 PAGE_SIZE = 50
+# What the assignment's page says once a step is taken.
+STEP_DONE = {
+    "decline": _l("You declined this assignment; the branch's managers are told."),
+    "reassign": _l("The assignment is reassigned; its new assignee is told."),
+    "cancel": _l("The assignment is cancelled; its assignee is told."),
+}
 
 
 
@@ -78,7 +85,8 @@ def step(assignment_id: int, step: str):
             elif step == "cancel":
                 services.cancel(current_user, assignment)
             else:
-                raise BadRequest(f"unknown step '{step}': use decline, reassign or cancel")
+                raise BadRequest("unknown step '%(step)s': use decline, reassign or cancel", step=step)
+        flash(str(STEP_DONE[step]), "info")
     return redirect(url_for("plans.show", assignment_id=assignment_id))
 
 
@@ -97,11 +105,8 @@ def new():
 
 def _draft_from_form() -> services.Draft:
     form, zone = request.form, localtime.zone()
-    try:
-        start = local_time(form.get("window_start", ""), zone, "window_start")
-        end = local_time(form.get("window_end", ""), zone, "window_end")
-    except ValueError as error:
-        raise BadRequest(str(error)) from None
+    start = local_time(form.get("window_start", ""), zone, "window_start")
+    end = local_time(form.get("window_end", ""), zone, "window_end")
     return services.Draft(branch=services.branch_by_code(form.get("branch", "")),
                           checklist=services.assignable_checklist(form.get("checklist", "")),
                           assignee=services.assignee_by_email(form.get("assignee", "")), window_start=start,

@@ -70,7 +70,7 @@ def check_correction(actor: User, visit: Visit, correction: Correction) -> Check
     kept = _kept_photos(visit, correction.keep_photos)
     limit = current_app.config["MAX_PHOTOS_PER_VISIT"]
     if len(kept) + len(correction.photos) > limit:
-        raise TooLarge(f"at most {limit} photos per visit")
+        raise TooLarge("at most %(limit)d photos per visit", limit=limit)
     content = Content(correction.started_at or visit.started_at, correction.finished_at or visit.finished_at,
                       correction.answers, correction.notes)
     counts = photo_counts([photo.item_id for photo in kept] + [item_id for item_id, _ in correction.photos])
@@ -118,7 +118,7 @@ def _kept_photos(visit: Visit, pairs: list[tuple[str, str]] | None) -> list:
     unknown = sorted(wanted - {(photo.item_id, photo.stored_name) for photo in visit.photos})
     if unknown:
         names = ", ".join(f"{item}/{name}" for item, name in unknown)
-        raise BadRequest(f"keep_photos names photos this visit does not have: {names}")
+        raise BadRequest("keep_photos names photos this visit does not have: %(names)s", names=names)
     return [photo for photo in visit.photos if (photo.item_id, photo.stored_name) in wanted]
 
 

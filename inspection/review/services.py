@@ -19,7 +19,7 @@ def review(actor: User, visit: Visit, action: str, comment: str = "",
            item_comments: dict[str, str] | None = None) -> VisitEvent:
     """Take one review step; returning needs a comment. Flush only."""
     if action not in REVIEW_ACTIONS:
-        raise BadRequest(f"unknown action '{action}': use start, release or return")
+        raise BadRequest("unknown action '%(action)s': use start, release or return", action=action)
     access.require_step(actor, "visit", action, visit)
     item_comments = {key: text.strip() for key, text in (item_comments or {}).items() if text and text.strip()}
     for field, text in [("comment", comment), *((f"comment.{key}", text) for key, text in item_comments.items())]:
@@ -27,7 +27,7 @@ def review(actor: User, visit: Visit, action: str, comment: str = "",
     checklist = frozen_checklist(visit.checklist_version)
     unknown = sorted(key for key in item_comments if checklist.item(key) is None)
     if unknown:
-        raise BadRequest(f"comments on items this checklist does not have: {', '.join(unknown)}")
+        raise BadRequest("comments on items this checklist does not have: %(items)s", items=", ".join(unknown))
     if action == VisitAction.RETURN and not (comment.strip() or item_comments):
         raise BadRequest("say what to correct: a comment, or comments on items")
     event = move(actor, visit, action, comment.strip(), item_comments)
@@ -53,7 +53,7 @@ def revision_diff(visit: Visit, older: int, newer: int) -> dict:
     """Compare two versions: times, the items whose answer, note, photos or points changed, and the scores."""
     revisions = {revision.version: revision for revision in visit.revisions}
     if older not in revisions or newer not in revisions:
-        raise NotFound(f"visit {visit.uuid} has versions {sorted(revisions)}")
+        raise NotFound("visit %(uuid)s has versions %(versions)s", uuid=visit.uuid, versions=sorted(revisions))
     before, after = revisions[older], revisions[newer]
     checklist = frozen_checklist(visit.checklist_version)
     changes = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from ..catalog.services import frozen_checklist
 from ..checklists import canonical_json
 from ..db import write_transaction
 from ..extensions import db
+from ..lifecycle import VisitAction
 from ..problems import NotFound
 from ..visits.serializers import visit_json
 from ..visits.services import load_trail, visible_visit, visit_details
@@ -23,6 +25,12 @@ from ..web.requests import flashed_problems
 from .services import review, revision_diff
 
 bp = Blueprint("review", __name__)
+# What the page says once a review step is taken.
+STEP_DONE = {
+    VisitAction.START: _l("Review started: the visit is yours to release or return."),
+    VisitAction.RELEASE: _l("The visit is released: its score counts, and its submitter is told."),
+    VisitAction.RETURN: _l("The visit is returned to its submitter for correction."),
+}
 
 
 @bp.get("/visits/<uuid:visit_uuid>")
@@ -42,10 +50,11 @@ def review_step(visit_uuid: uuid.UUID):
     visit = visible_visit(current_user, visit_uuid)
     item_comments = {key[len("comment."):]: value for key, value in request.form.items()
                      if key.startswith("comment.") and value.strip()}
+    step = request.form.get("action", "")
     with flashed_problems():
         with write_transaction():
-            review(current_user, visit, request.form.get("action", ""), request.form.get("comment", ""),
-                   item_comments)
+            review(current_user, visit, step, request.form.get("comment", ""), item_comments)
+        flash(str(STEP_DONE[step]), "info")
     return redirect(url_for("review.show", visit_uuid=visit_uuid))
 
 
@@ -64,7 +73,7 @@ def diff(visit_uuid: uuid.UUID):
 def correct(visit_uuid: uuid.UUID):
     visit = visible_visit(current_user, visit_uuid)
     if not access.can(current_user, "visit.resubmit", visit):
-        raise NotFound(f"visit {visit_uuid} is not waiting for your corrections")
+        raise NotFound("visit %(uuid)s is not waiting for your corrections", uuid=visit_uuid)
     checklist = frozen_checklist(visit.checklist_version)
     prefill = {key: value for key, value in visit_json(visit).items()
                if key in ("answers", "notes", "photos", "started_at", "finished_at")}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.utils import secure_filename
 
@@ -30,7 +31,8 @@ def _pdf(data: bytes, name: str) -> Response:
 @login_required
 def visit_preview(visit_uuid: uuid.UUID):
     visit = visible_visit(current_user, visit_uuid)
-    return render_template("scorecards/visit.html", pdf=False,
+    back = {"url": url_for("review.show", visit_uuid=visit.uuid), "label": _("Back to the visit")}
+    return render_template("scorecards/visit.html", pdf=False, back=back,
                            **visit_context(visit, access.can(current_user, "visit.identify_people", visit)))
 
 
@@ -45,7 +47,10 @@ def visit_download(visit_uuid: uuid.UUID):
 @login_required
 def staff_preview(code: str):
     member = reportable_staff(current_user, code)
-    return render_template("scorecards/staff.html", pdf=False, **staff_context(member, *period()))
+    start, end = period()
+    back = {"url": url_for("performance.staff", code=member.code, **{"from": start, "to": end}),
+            "label": _("Back to the staff page")}
+    return render_template("scorecards/staff.html", pdf=False, back=back, **staff_context(member, start, end))
 
 
 @bp.get("/staff/<code>/scorecard.pdf")
@@ -59,7 +64,10 @@ def staff_download(code: str):
 @login_required
 def branch_preview(code: str):
     branch = reportable_branch(current_user, code)
-    return render_template("scorecards/branch.html", pdf=False, **branch_context(branch, *period()))
+    start, end = period()
+    back = {"url": url_for("performance.overview", branch=branch.code, **{"from": start, "to": end}),
+            "label": _("Back to performance")}
+    return render_template("scorecards/branch.html", pdf=False, back=back, **branch_context(branch, start, end))
 
 
 @bp.get("/branches/<code>/scorecard.pdf")

@@ -26,7 +26,8 @@ def _user(email: str) -> User:
 
 
 def _account(user: User) -> Account:
-    return Account(user.name, user.role, [b.code for b in user.branches], user.regions, user.active)
+    return Account(user.name, user.role, [b.code for b in user.branches], user.regions, user.active,
+                   user.manages_checklists)
 
 
 @user_cli.command("add")
@@ -60,9 +61,12 @@ def list_command() -> None:
 @click.option("--role", type=click.Choice(ROLES))
 @BRANCH
 @REGION
-def set_command(email, name, role, branches, regions) -> None:
-    """Change a user's name, role or scope (given branches or regions replace the old ones)."""
-    _update(email, name=name, role=role, branch_codes=list(branches) or None, regions=list(regions) or None)
+@click.option("--manages-checklists/--no-manages-checklists", default=None,
+              help="A manager may add, change and retire checklists.")
+def set_command(email, name, role, branches, regions, manages_checklists) -> None:
+    """Change a user's name, role, scope or checklist permission (given branches or regions replace the old ones)."""
+    _update(email, name=name, role=role, branch_codes=list(branches) or None, regions=list(regions) or None,
+            manages_checklists=manages_checklists)
 
 
 @user_cli.command("disable")

@@ -13,6 +13,7 @@ class UserForm(FlaskForm):
     regions = SelectMultipleField(_l("Regions"), validate_choice=True)
     branches = SelectMultipleField(_l("Branches"), validate_choice=True)
     active = BooleanField(_l("May sign in"), default=True)
+    manages_checklists = BooleanField(_l("Manages checklists"))
 
 
 class PasswordForm(FlaskForm):

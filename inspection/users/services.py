@@ -29,6 +29,7 @@ class Account:
     branch_codes: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     active: bool = True
+    manages_checklists: bool = False  # kept only for a manager: administrators always may, others never
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def create_user(actor: User | None, email: str, account: Account, password: str 
     user = add_user(email, account.name, account.role, password, tuple(account.branch_codes), tuple(account.regions))
     if not account.active:
         user.active = False
+    user.manages_checklists = account.manages_checklists and access.holds_checklist_permission(account.role)
     record("user_create", actor, user.email, _summary(user))
     return user, password
 
@@ -69,6 +71,7 @@ def update_user(actor: User | None, user: User, account: Account) -> None:
         access.require(actor, "users.edit", AccountChange(user, account.role, account.active))
     before = _summary(user)
     user.name, user.role, user.active = account.name.strip() or user.name, account.role, account.active
+    user.manages_checklists = account.manages_checklists and access.holds_checklist_permission(account.role)
     user.branches = _branches(account.branch_codes)
     user.region_rows = [UserRegion(region=region) for region in sorted(set(filter(None, account.regions)))]
     db.session.flush()
@@ -92,7 +95,7 @@ def _branches(codes: list[str]) -> list[Branch]:
 
 def _summary(user: User) -> dict:
     return {"name": user.name, "role": str(user.role), "active": user.active, "regions": user.regions,
-            "branches": [branch.code for branch in user.branches]}
+            "branches": [branch.code for branch in user.branches], "manages_checklists": user.manages_checklists}
 
 
 def reset_password(actor: User | None, user: User) -> str:

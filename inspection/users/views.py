@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
@@ -67,7 +69,7 @@ def _form(user: User | None = None) -> UserForm:
 
 def _account(form: UserForm) -> Account:
     return Account(form.name.data, form.role.data, form.branches.data or [], form.regions.data or [],
-                   bool(form.active.data))
+                   bool(form.active.data), bool(form.manages_checklists.data))
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -93,6 +95,7 @@ def edit(user_id: int):
     form = _form(user)
     form.email.data = user.email  # the address is the sign-in name: fixed once created
     if form.validate_on_submit():
+        was_active = user.active
         with flashed_problems():
             try:
                 with write_transaction():
@@ -100,9 +103,43 @@ def edit(user_id: int):
             except UserError as error:
                 form.branches.errors.append(str(error))
             else:
-                flash(_("Saved."), "info")
+                flash(_state_changed(user) if user.active != was_active else _("Saved."), "info")
                 return redirect(url_for("users.index"))
     return render_template("users/edit.html", form=form, user=user)
+
+
+@bp.post("/admin/users/<id:user_id>/active")
+@login_required
+def set_active(user_id: int):
+    """Disable an account (its sessions and tokens stop at once) or enable it again, from the list."""
+    user = _managed_user(user_id)
+    with flashed_problems():
+        try:
+            with write_transaction():
+                update_user(current_user, user, _as_it_is(user, active=request.form.get("active") == "1"))
+        except UserError as error:  # a scope that no longer holds (a branch code gone): said, nothing changed
+            flash(str(error), "error")
+        else:
+            flash(_state_changed(user), "info")
+    return redirect(url_for("users.index", q=request.args.get("q") or None))
+
+
+def _as_it_is(user: User, **changes) -> Account:
+    """Return the account as it stands (every setting the edit form holds), with these changes."""
+    account = Account(user.name, user.role, [branch.code for branch in user.branches], user.regions)
+    for name in {setting.name for setting in fields(Account)} - {"name", "role", "branch_codes", "regions"}:
+        if hasattr(user, name):
+            setattr(account, name, getattr(user, name))
+    for name, value in changes.items():
+        setattr(account, name, value)
+    return account
+
+
+def _state_changed(user: User) -> str:
+    if user.active:
+        return _("%(email)s is active again and can sign in.", email=user.email)
+    return _("%(email)s is disabled: they can no longer sign in, and their sessions and API tokens stopped.",
+             email=user.email)
 
 
 @bp.post("/admin/users/<id:user_id>/password")

@@ -43,8 +43,8 @@ def check_content(checklist: Checklist, branch: Branch, content: Content,
     staff, staff_problems = _attributed_staff(checklist, content.answers, branch)
     problems.extend(staff_problems)
     if problems:
-        raise Invalid(f"the visit cannot be accepted as sent: {len(problems)} problem(s), listed in details",
-                      problems)
+        raise Invalid("the visit cannot be accepted as sent: %(count)d problem(s), listed in details", problems,
+                      count=len(problems))
     return score(checklist, content.answers), staff
 
 

@@ -38,9 +38,11 @@ class Filters:
     def check(self) -> None:
         """Refuse values no list could hold, naming them."""
         if self.status and self.status not in VisitStatus.__members__.values():
-            raise BadRequest(f"unknown status '{self.status}': use {', '.join(VisitStatus)}")
+            raise BadRequest("unknown status '%(status)s': use %(states)s", status=self.status,
+                             states=", ".join(VisitStatus))
         if self.sort not in SORTS:
-            raise BadRequest(f"unknown order '{self.sort}': use {', '.join(SORTS)}")
+            raise BadRequest("unknown order '%(order)s': use %(orders)s", order=self.sort,
+                             orders=", ".join(SORTS))
         if self.start and self.end and self.start > self.end:
             raise BadRequest("the period starts after it ends")
 

@@ -105,7 +105,7 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission,
 def _submittable_branch(actor: User, checklist: Checklist, branch_code: str) -> Branch:
     branch = db.session.scalar(select(Branch).where(Branch.code == branch_code))
     if branch is None:
-        raise NotFound(f"unknown branch '{branch_code}'")
+        raise NotFound("unknown branch '%(code)s'", code=branch_code)
     access.require(actor, "visit.submit", access.Fill(checklist.kind, branch))
     return branch
 
@@ -136,7 +136,7 @@ def replayed(actor: User, visit_uuid: uuid.UUID, content_sha256: str, version: s
     same_version = version is None or existing.checklist_version == version
     if existing.submitter_id == actor.id and existing.content_sha256 == content_sha256 and same_version:
         return existing
-    raise Conflict(f"visit {visit_uuid} was already submitted with other content")
+    raise Conflict("visit %(uuid)s was already submitted with other content", uuid=visit_uuid)
 
 
 def visible_visit(user: User, visit_uuid: uuid.UUID | str) -> Visit:
@@ -144,10 +144,10 @@ def visible_visit(user: User, visit_uuid: uuid.UUID | str) -> Visit:
     try:
         key = visit_uuid if isinstance(visit_uuid, uuid.UUID) else uuid.UUID(str(visit_uuid))
     except ValueError:
-        raise NotFound(f"no visit {visit_uuid}") from None
+        raise NotFound("no visit %(uuid)s", uuid=visit_uuid) from None
     visit = db.session.scalar(select(Visit).where(Visit.uuid == key))
     if visit is None or not access.can(user, "visit.view", visit):
-        raise NotFound(f"no visit {visit_uuid}")
+        raise NotFound("no visit %(uuid)s", uuid=visit_uuid)
     return visit
 
 

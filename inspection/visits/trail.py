@@ -24,7 +24,7 @@ def move(actor: User, visit: Visit, action: str, comment: str = "", item_comment
         update(Visit).where(Visit.id == visit.id, Visit.status == rule.source, Visit.version == visit.version)
         .values(status=rule.target, version=version).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
-        raise Conflict(f"visit {visit.uuid} was changed by someone else meanwhile; reload it and try again")
+        raise Conflict("visit %(uuid)s was changed by someone else meanwhile; reload it and try again", uuid=visit.uuid)
     set_committed_value(visit, "status", rule.target)
     set_committed_value(visit, "version", version)
     _count_staff_results(visit, rule.target in COUNTED_VISITS)

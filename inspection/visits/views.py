@@ -24,7 +24,7 @@ PAGE_SIZE = 50
 def _fillable(checklist_id: str) -> Checklist:
     checklist = get_catalog().checklists.get(checklist_id)
     if checklist is None or not access.can(current_user, "checklist.fill", checklist):
-        raise NotFound(f"no checklist '{checklist_id}' for you to fill in")
+        raise NotFound("no checklist '%(id)s' for you to fill in", id=checklist_id)
     return checklist
 
 
@@ -45,7 +45,7 @@ def new(checklist_id: str):
     if code is not None:
         branch = db.session.scalar(select(Branch).where(Branch.code == code))
         if branch is None or not access.can(current_user, "visit.submit", access.Fill(checklist.kind, branch)):
-            raise NotFound(f"no branch '{code}' for you to visit")
+            raise NotFound("no branch '%(code)s' for you to visit", code=code)
     # Nothing is written here: the catalog froze this version when it loaded it.
     return render_template("visits/form.html", checklist=checklist, checklist_json=canonical_json(checklist))
 
@@ -80,14 +80,14 @@ def photo(name: str):
         select(Photo.id).join(Visit, Photo.visit_id == Visit.id)
         .where(Photo.stored_name == stored_name, access.visit_filter(current_user, Visit)).limit(1))
     if visible is None:
-        raise NotFound(f"no photo {name}")
+        raise NotFound("no photo %(name)s", name=name)
     try:
         path = existing_media_path(current_app.config["MEDIA_DIR"], name)
     except ValueError:
         path = None
     if path is None:
         current_app.logger.error("photo %s is named by a visit but missing on disk (run `flask media check`)", name)
-        raise NotFound(f"the file of photo {name} is missing")
+        raise NotFound("the file of photo %(name)s is missing", name=name)
     response = send_file(path, mimetype="image/jpeg", max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..checklists import AnswerError
-from ..labels import problem_text, problem_title
+from ..labels import HTTP_TEXTS, PROBLEM_TEXTS, problem_text, problem_title
 from ..problems import Invalid, Problem, TooManyRequests
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Problem, problem_response)
-    app.register_error_handler(AnswerError, lambda error: problem_response(Invalid(str(error), error.problems)))
+    app.register_error_handler(AnswerError, lambda error: problem_response(
+        Invalid("some answers cannot be scored", error.problems)))
     app.register_error_handler(HTTPException, http_response)
 
 
@@ -30,6 +33,27 @@ def details(problems: list) -> list[dict]:
     return described
 
 
+def problem_message(problem: Problem) -> str:
+    """Return what went wrong in the user's language: the message's translation, or its one detail's text."""
+    if len(problem.details) == 1 and isinstance(problem.details[0], dict):
+        detail = problem.details[0]
+        if detail.get("message") == problem.message and detail.get("code") in PROBLEM_TEXTS:
+            return details(problem.details)[0]["text"]
+    return sentence(translated(problem))
+
+
+def translated(error) -> str:
+    """Return an error raised with an English template (a Problem, a PhotoError) in the user's language."""
+    params = {name: translated(value) if hasattr(value, "template") else value
+              for name, value in error.params.items()}
+    return gettext(error.template, **params)
+
+
+def sentence(text: str) -> str:
+    """Start a message with a capital letter: messages are written as fragments, shown as sentences."""
+    return text[:1].upper() + text[1:]
+
+
 def wants_json() -> bool:
     # The field app's own calls (/offline/...) are read by scripts, like the API.
     return request.path.startswith(("/api/", "/offline/"))
@@ -37,10 +61,10 @@ def wants_json() -> bool:
 
 def problem_response(problem: Problem):
     if wants_json():
-        body = {"error": str(problem), "text": problem_title(problem.status), "details": details(problem.details)}
-        response = jsonify(body)
+        response = jsonify({"error": str(problem), "code": problem.code, "title": problem_title(problem.status),
+                            "text": problem_message(problem), "details": details(problem.details)})
     else:
-        response = _page(problem.status, str(problem), details(problem.details))
+        response = _page(problem.status, problem_message(problem), details(problem.details))
     response.status_code = problem.status
     if isinstance(problem, TooManyRequests):
         response.headers["Retry-After"] = str(problem.retry_after)
@@ -51,19 +75,29 @@ def http_response(error: HTTPException):
     if error.code is None or error.code < 400:
         return error  # redirects, such as a missing trailing slash
     if wants_json():
-        body = {"error": error.description or error.name, "text": problem_title(error.code), "details": []}
-        if isinstance(error, CSRFError):
-            body["code"] = "csrf"  # the outbox fetches a fresh token and sends again
+        title = problem_title(error.code)
+        body = {"error": error.description or error.name, "code": _http_code(error), "title": title, "text": title,
+                "details": []}
         response = make_response(jsonify(body), error.code)
     else:
-        # Werkzeug's stock sentences are English; a page says only its translated title then.
-        stock = error.description == type(error).description
-        response = _page(error.code, "" if stock else error.description or "", [])
+        response = _page(error.code, _http_text(error), [])
     response.headers.extend(header for header in error.get_headers() if header[0] != "Content-Type")
     limit = getattr(error, "limit", None)  # Flask-Limiter's refusal: come back when its window has passed
     if error.code == 429 and limit is not None:
         response.headers["Retry-After"] = str(limit.limit.get_expiry())
     return response
+
+
+def _http_code(error: HTTPException) -> str:
+    # The outbox fetches a fresh token and sends again on "csrf".
+    return "csrf" if isinstance(error, CSRFError) else error.name.lower().replace(" ", "_")
+
+
+def _http_text(error: HTTPException) -> str:
+    """Return what a refused request means to a user; Werkzeug's and Flask-WTF's sentences are English only."""
+    if isinstance(error, CSRFError):
+        return str(_l("The form had expired. Go back, reload the page and send it again."))
+    return str(HTTP_TEXTS.get(error.code, ""))
 
 
 def _page(status: int, message: str, problems: list[dict]):

@@ -24,8 +24,9 @@ def text_problem(value: str) -> str | None:
 
 def _refuse(where: str, key: str, problem: str):
     name = key if text_problem(key) is None else repr(key)[:40]
-    raise BadRequest(f"the {where} '{name}' {problem}",
-                     [{"field": name, "code": "bad_text", "message": problem}])
+    refused = BadRequest("the %(where)s '%(name)s' %(problem)s", where=where, name=name, problem=problem)
+    refused.details.append({"field": name, "code": "bad_text", "message": refused.message})
+    raise refused
 
 
 def check_request_text() -> None:
@@ -42,7 +43,7 @@ def check_request_text() -> None:
 def check_json(document: Any, depth: int = 0) -> None:
     """Refuse JSON nested deeper than any visit needs, or holding unstorable text in a key or value."""
     if depth > MAX_JSON_DEPTH:
-        raise BadRequest(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+        raise BadRequest("the JSON is nested deeper than %(depth)d levels", depth=MAX_JSON_DEPTH)
     if isinstance(document, str):
         problem = text_problem(document)
         if problem:

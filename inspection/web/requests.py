@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from .. import localtime
 from ..labels import problem_title
 from ..problems import BadRequest, Conflict, Invalid
-from .errors import details
+from .errors import details, problem_message
 
 DEFAULT_DAYS = 90
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -26,7 +26,7 @@ def period(default_days: int = DEFAULT_DAYS) -> tuple[date, date]:
     except ValueError:
         raise BadRequest("dates are written YYYY-MM-DD") from None
     if not EARLIEST <= end <= LATEST or (start is not None and not EARLIEST <= start <= LATEST):
-        raise BadRequest(f"dates lie between {EARLIEST} and {LATEST}")
+        raise BadRequest("dates lie between %(first)s and %(last)s", first=EARLIEST, last=LATEST)
     start = start or end - timedelta(days=default_days)
     if start > end:
         raise BadRequest("the period starts after it ends")
@@ -40,9 +40,9 @@ def _date_arg(name: str) -> date | None:
     try:
         value = date.fromisoformat(raw)
     except ValueError:
-        raise BadRequest(f"'{name}' is a date written YYYY-MM-DD") from None
+        raise BadRequest("'%(name)s' is a date written YYYY-MM-DD", name=name) from None
     if not EARLIEST <= value <= LATEST:
-        raise BadRequest(f"dates lie between {EARLIEST} and {LATEST}")
+        raise BadRequest("dates lie between %(first)s and %(last)s", first=EARLIEST, last=LATEST)
     return value
 
 
@@ -70,7 +70,7 @@ def optional_id(name: str) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) < 2**31:
-        raise BadRequest(f"'{name}' is a number")
+        raise BadRequest("'%(name)s' is a number", name=name)
     return int(raw)
 
 
@@ -85,8 +85,9 @@ def flashed_problems():
     try:
         yield
     except (BadRequest, Conflict, Invalid) as problem:
-        texts = " ".join(detail["text"] for detail in details(problem.details))
-        flash(f"{problem_title(problem.status)}: {texts or problem}", "error")
+        message = problem_message(problem)
+        texts = [detail["text"] for detail in details(problem.details) if detail["text"] != message]
+        flash(" ".join([f"{problem_title(problem.status)}: {message}", *texts]), "error")
 
 
 class RowId(IntegerConverter):

@@ -106,6 +106,19 @@ function reloadOnUpdate() {
   navigator.serviceWorker?.addEventListener("controllerchange", () => { if (updating) location.reload(); });
 }
 
+// Irreversible steps ask first: a submit button or form with data-confirm="question" is sent only once the user
+// agrees.
+export function askBeforeIrreversibleSteps(root = document) {
+  // Capture, on the document: asked before any other handler of the form sees the submission.
+  root.addEventListener("submit", (event) => {
+    const question = event.submitter?.dataset.confirm || event.target.dataset?.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+}
+
 async function start() {
   forgetUnownedDrafts();
   reloadOnUpdate();
@@ -128,4 +141,5 @@ async function start() {
   setInterval(async () => { if ((await refreshBadge()) > 0 && navigator.onLine) await sendNow(); }, RETRY_MS);
 }
 
+askBeforeIrreversibleSteps(); // first: it needs no network and no storage
 start(); // not awaited: a page that imports this module need not wait for the network

@@ -16,7 +16,7 @@ export function itemScored(item) {
   return item.type !== "number" || item.pass != null;
 }
 
-function isRequired(item) {
+export function isRequired(item) {
   return item.required == null ? itemScored(item) : item.required;
 }
 

@@ -42,10 +42,30 @@ export function showMessage(text, kind) {
   box.hidden = !text;
 }
 
-// Put each problem under its item; the first one is scrolled into view.
+// The fields an error slot speaks about: a visit time's own input, or every answer field of an item.
+function slotFields(form, slot) {
+  if (slot.dataset.field) return [form.elements.namedItem(slot.dataset.field)].filter(Boolean);
+  const box = slot.closest(".item");
+  return box ? [...box.querySelectorAll("[name^='answer.'], [role=radiogroup]")] : [];
+}
+
+function markFields(form, slot, invalid) {
+  for (const field of slotFields(form, slot)) {
+    if (invalid) {
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", slot.id);
+    } else {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("aria-describedby");
+    }
+  }
+}
+
+// Put each problem under its item, tied to its fields; focus moves to the first one.
 export function showErrors(form, message, details) {
-  for (const slot of form.querySelectorAll(".item-error")) { slot.hidden = true; slot.textContent = ""; }
-  let first = null;
+  for (const slot of form.querySelectorAll(".item-error")) {
+    slot.hidden = true; slot.textContent = ""; markFields(form, slot, false);
+  }
   const unplaced = [];
   for (const detail of details) {
     const slot = errorSlot(form, detail);
@@ -53,8 +73,18 @@ export function showErrors(form, message, details) {
     if (!slot) { unplaced.push(text); continue; }
     slot.textContent = [slot.textContent, text].filter(Boolean).join("; ");
     slot.hidden = false;
-    first ||= slot.closest(".item, #visit-times") || slot.parentElement;
+    markFields(form, slot, true);
   }
   showMessage([message, ...unplaced].filter(Boolean).join(" "), "error");
-  if (first) first.scrollIntoView({ block: "center" });
+  const first = form.querySelector(".item-error:not([hidden])"); // the first on the page, not in the list
+  if (first) focusField(form, first);
+}
+
+function focusField(form, slot) {
+  const box = slot.closest(".item, #visit-times") || slot.parentElement;
+  box.scrollIntoView({ block: "center" });
+  const target = slotFields(form, slot).map((f) => (f.matches("[role=radiogroup]") ? f.querySelector("input") : f))
+    .find((f) => f && !f.hidden && f.type !== "hidden");
+  if (target) target.focus({ preventScroll: true });
+  else { box.tabIndex = -1; box.focus({ preventScroll: true }); } // a photo item: its file input is hidden
 }

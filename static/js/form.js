@@ -1,5 +1,5 @@
 // The scoring form: widgets to answers, show_if, live score, stopwatch, photos, the user's own draft.
-import { checkAnswers, score } from "./engine.js";
+import { checkAnswers, isRequired, score } from "./engine.js";
 import { shrinkPhoto } from "./photos.js";
 import { changes } from "./outbox.js";
 import { deleteVisit, draftIn, photosOf, putPhoto, removePhoto, saveDraftIfStill } from "./store.js";
@@ -79,15 +79,34 @@ function refresh() {
   const result = score(liveChecklist, valid);
   let done = 0, total = 0;
   for (const section of checklist.sections) {
-    const visible = section.items.filter((i) => shown.has(i.id) && i.type !== "photo");
-    const answered = visible.filter((i) => valid[i.id] !== undefined).length;
-    done += answered; total += visible.length;
-    form.querySelector(`[data-progress="${section.id}"]`).textContent = `${answered}/${visible.length}`;
+    // Progress counts what must be answered: an optional remark never keeps a form at 22/23. A SERVQUAL
+    // statement may be skipped, yet a survey is only done when its statements are rated: they count too.
+    const needed = section.items.filter((i) => shown.has(i.id) && (isRequired(i) || i.type === "servqual"));
+    const answered = needed.filter((i) => valid[i.id] !== undefined).length;
+    done += answered; total += needed.length;
+    form.querySelector(`[data-progress="${section.id}"]`).textContent = `${answered}/${needed.length}`;
   }
-  // A band only means something once everything is answered; until then show how far along we are.
-  const status = done < total ? ` ${done}/${total}` : ` ${result.rating || ""}`;
+  showScore(result, done, total);
+}
+
+// The score moves as items are answered: say it is provisional until every required item is, and keep the
+// verdict (pass/fail) and the rating band apart, since a band may be called "pass" too.
+function showScore(result, done, total) {
+  const box = document.querySelector(".live-score");
+  const texts = box.dataset;
+  const complete = done >= total;
+  document.getElementById("live-label").textContent = complete ? texts.final : texts.provisional;
   document.getElementById("live-score").textContent = result.score === null ? "—" : result.score.toFixed(1);
-  document.getElementById("live-rating").textContent = result.critical_failures.length ? ` ⚠${status}` : status;
+  const verdict = document.getElementById("live-verdict");
+  const critical = result.critical_failures.length > 0;
+  let words = "";
+  if (critical) words = texts.critical;
+  else if (complete && result.passed !== null) words = result.passed ? texts.pass : texts.fail;
+  if (complete && result.rating && !critical) words += ` · ${texts.rating.replace("{band}", result.rating)}`;
+  verdict.textContent = words;
+  verdict.className = critical || result.passed === false ? "bad" : "ok";
+  document.getElementById("live-progress").textContent = complete ? ""
+    : texts.progress.replace("{done}", done).replace("{total}", total);
 }
 
 // -- the draft: kept on this device for this user only ------------------------------------------

@@ -91,6 +91,7 @@ def _return_from_inbox(page, live_server) -> None:
     screenshot(page, "inbox")
     rows.first.locator("a").first.click()
     page.locator("textarea[name=comment]").fill("小票照片看不清，请重新上传")
+    page.once("dialog", lambda dialog: dialog.accept())  # returning asks first
     page.locator("button[value=return]").click()
     page.wait_for_load_state()
     assert "已退回" in page.locator(".review-panel").inner_text()

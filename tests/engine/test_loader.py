@@ -54,6 +54,8 @@ def test_servqual_survey_has_22_items_across_five_dimensions():
     ("", ["c.yaml:1: the file is empty"]),
     ("- a\n- b\n", ["c.yaml:1: a checklist must be a mapping"]),
     ("id: a\n---\nid: b\n", ["c.yaml:2: only one YAML document is allowed"]),
+    # The composer recurses per level: 5000 levels would be a RecursionError, not a problem with a line.
+    ("a:\n  b: " + "[" * 5000 + "]" * 5000 + "\n", ["c.yaml:2: lists and mappings nest more than 20 levels deep"]),
 ])
 def test_yaml_that_checklists_never_need_is_refused(text, expected):
     found = problems(text)
