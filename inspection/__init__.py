@@ -84,12 +84,13 @@ def register_blueprints(app: Flask) -> None:
     from .review.views import bp as review_bp
     from .scorecards.views import bp as scorecards_bp
     from .signin.views import bp as auth_bp
+    from .surveys.views import bp as surveys_bp
     from .users.views import bp as users_bp
     from .visits.views import bp as visits_bp
 
     blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
                   performance_bp, exports_bp, users_bp, audit_bp, offline_bp, plans_bp, coverage_bp, notifications_bp,
-                  checklist_editor_bp)
+                  checklist_editor_bp, surveys_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

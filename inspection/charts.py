@@ -102,7 +102,7 @@ def bar_chart(rows: list[tuple[str, float | None]], label: str, pass_mark: float
 
 
 def servqual_chart(dimensions: list[tuple[str, float | None, float | None]], label: str,
-                   width: int = WIDTH, legend: tuple[str, str] = ("expectation 期望", "perception 感受")) -> Markup:
+                   legend: tuple[str, str], width: int = WIDTH) -> Markup:
     """Draw expectation and perception (1..7) side by side for each dimension, with the gap at the end."""
     layout = _Rows([name for name, _, _ in dimensions], width, text_width("+0.00") + GAP, 26)
     body = []

@@ -168,6 +168,11 @@ def problem_text(code: str, message: str) -> str:
     return str(text) % {"reason": message} if text else message
 
 
+def servqual_legend() -> tuple[str, str]:
+    """Return the names of a SERVQUAL chart's two bars in the current language."""
+    return str(_l("Expectation")), str(_l("Perception"))
+
+
 def problem_title(status: int) -> str:
     """Return what an HTTP error status means to a user, in their language."""
     return str(PROBLEM_TITLES.get(status, _l("Something went wrong")))

@@ -18,7 +18,7 @@ DIMENSIONS = [("Reliability", 5.8, 5.1), ("Responsiveness", 6.0, 4.2), ("有形�
 CHARTS = {
     "bar": lambda: charts.bar_chart(SECTIONS, "sections", pass_mark=60),
     "bar, short labels": lambda: charts.bar_chart([("可靠性", 80.0), ("响应性", 70.0)], "dimensions"),
-    "servqual": lambda: charts.servqual_chart(DIMENSIONS, "servqual"),
+    "servqual": lambda: charts.servqual_chart(DIMENSIONS, "servqual", ("expectation", "perception")),
     "trend, a year": lambda: charts.trend_chart(MONTHS, "trend", pass_mark=70),
     "trend, three months": lambda: charts.trend_chart(MONTHS[:3], "trend"),
     "trend, one month": lambda: charts.trend_chart(MONTHS[:1], "trend"),

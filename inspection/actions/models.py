@@ -18,8 +18,11 @@ class CorrectiveAction(db.Model):
     __tablename__ = "corrective_actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
-    item_id: Mapped[str] = mapped_column(String(100))
+    # An action comes from a visit's failed item, or (a customer's follow-up case) from a survey response.
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    item_id: Mapped[str | None] = mapped_column(String(100))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"),
+                                                    unique=True)
     title: Mapped[str] = mapped_column(String(500))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     # The owner is a staff member, or the branch itself when staff_id is empty.

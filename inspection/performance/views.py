@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import access, charts
-from ..labels import dimension_labels
+from ..labels import dimension_labels, servqual_legend
 from ..web.requests import period
 from . import services
 from .context import staff_context
@@ -66,6 +66,6 @@ def servqual():
     figures = services.servqual(current_user, f["start"], f["end"], f["branch"], f["region"])
     labels = dimension_labels()
     chart = charts.servqual_chart([(labels[name], e, p) for name, e, p, _gap in figures["dimensions"]],
-                                  _("SERVQUAL dimensions")) if figures["dimensions"] else None
+                                  _("SERVQUAL dimensions"), servqual_legend()) if figures["dimensions"] else None
     trend = charts.trend_chart(figures["trend"], _("Weighted SERVQUAL gap"), scale=(-3, 3))
     return _page("performance/servqual.html", f, figures=figures, chart=chart, labels=labels, trend_chart=trend)

@@ -19,7 +19,7 @@ from ..checklists import DIMENSIONS
 from ..coverage.services import branch_coverage
 from ..db import utcnow
 from ..extensions import db
-from ..labels import dimension_labels, role_label
+from ..labels import dimension_labels, role_label, servqual_legend
 from ..lifecycle import UNFINISHED_ACTIONS
 from ..org.models import Branch
 from ..performance import reports
@@ -47,7 +47,7 @@ def _dimension_chart(result: dict):
         return None
     if any(row["gap"] is not None for _, row in present):
         return charts.servqual_chart([(labels[name], row["expectation"], row["perception"]) for name, row in present],
-                                     str(_l("SERVQUAL dimensions")))
+                                     str(_l("SERVQUAL dimensions")), servqual_legend())
     return charts.bar_chart([(labels[name], row["score"]) for name, row in present], str(_l("Dimensions")))
 
 
