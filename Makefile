@@ -10,7 +10,7 @@ MO := translations/zh_Hans_CN/LC_MESSAGES/messages.mo
 
 NODE_STAMP := node_modules/.installed-stamp
 
-install: system-deps $(STAMP) $(MO) instance/config.py $(NODE_STAMP)
+install: system-deps $(STAMP) $(MO) instance/config.py
 
 system-deps:
 	@sh scripts/system-deps.sh
@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Test tools from the npm registry (axe-core), pinned by package-lock.json; never fetched at run time.
+# Only `make test` needs them (and Node.js): `make run` stays Python and Debian packages.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -43,7 +44,7 @@ run: install
 	@echo "Serving on http://127.0.0.1:5000"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install
+test: install $(NODE_STAMP)
 	$(VENV)/bin/ruff check inspection tests bench migrations
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
@@ -52,7 +53,7 @@ bench: install
 	$(PY) bench/run.py
 
 # Problems are raised with an English template that is also their catalogue key.
-BABEL_KEYWORDS := _l BadRequest Unauthorized Forbidden NotFound Conflict TooLarge TooManyRequests Invalid PhotoError
+BABEL_KEYWORDS := _l BadRequest Unauthorized Forbidden NotFound Conflict TooLarge TooManyRequests Invalid PhotoError UserError
 
 translations-update: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) -o translations/messages.pot .

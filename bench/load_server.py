@@ -124,11 +124,16 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-@contextmanager
 def gunicorn(url: str, media: Path, workers: int, log: Path):
-    """Run gunicorn with the app factory on a free loopback port; stop it by its pid whatever happens."""
+    """Run gunicorn with the app on this database and media folder (see `serve`)."""
+    return serve(settings(url, media), workers, log)
+
+
+@contextmanager
+def serve(config: dict, workers: int, log: Path):
+    """Run gunicorn with the app factory and these settings on a free loopback port; stop it by its pid."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("INSPECTION_")}
-    env.update({f"INSPECTION_{name}": value for name, value in settings(url, media).items()})
+    env.update({f"INSPECTION_{name}": value for name, value in config.items()})
     # No control socket: by default every gunicorn (25.1+) shares one in $HOME, and runs may overlap.
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", "127.0.0.1:0",
                "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", "inspection:create_app()"]

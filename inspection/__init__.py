@@ -53,12 +53,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """Use the user's chosen language, else the browser's, else Chinese."""
+    """Use the user's chosen language, else (signed out) the page's ?lang=, else the browser's, else Chinese."""
     languages, default = current_app.config["LANGUAGES"], current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default  # commands (PDFs, imports) speak the default language
     if getattr(current_user, "locale", None) in languages:
         return current_user.locale
+    # A customer on a public survey page has no account to remember a choice: ?lang= says it per page.
+    if not current_user.is_authenticated and request.args.get("lang") in languages:
+        return request.args["lang"]
     return request.accept_languages.best_match(languages) or default
 
 

@@ -128,6 +128,12 @@ def _views_visit(user: User, visit) -> bool:
     return visit.kind in fill_kinds(user) and in_scope(user, visit.branch)  # inspectors: their own kinds
 
 
+def _reads_customer_contact(user: User, action) -> bool:
+    """Tell whether the user may read a follow-up's contact: left with consent, read by whoever calls back."""
+    response = action.response
+    return response is not None and response.consent and bool(response.contact) and _manages(user, action.branch)
+
+
 def _views_assignment(user: User, assignment) -> bool:
     return assignment.assignee_id == user.id or _manages(user, assignment.branch)
 
@@ -185,6 +191,7 @@ RULES = {
     "actions.list": lambda user, _: _reads_reports(user, None),
     "action.view": lambda user, action: _reads_reports(user, action.branch),
     "action.comment": lambda user, action: _manages(user, action.branch),
+    "action.customer_contact": _reads_customer_contact,
     "visit.open_action": lambda user, visit: visit.status == VisitStatus.RELEASED and _manages(user, visit.branch),
     "admin.manage": lambda user, _: user.role == Role.ADMIN,
     "users.manage": lambda user, _: user.role == Role.ADMIN,
@@ -195,6 +202,8 @@ RULES = {
         holds_checklist_permission(user.role) and bool(user.manages_checklists)),
     "assignment.view": _views_assignment,
     "plans.manage": lambda user, _: user.role in REVIEWERS,
+    # Customer survey links and their posters: of one branch, or (None) of some branch in the user's scope.
+    "surveys.manage": lambda user, branch: _manages(user, branch) if branch is not None else user.role in REVIEWERS,
     "coverage.view": lambda user, _: user.role in REVIEWERS,
     "visits.by_submitter": lambda user, _: user.role in REVIEWERS,
     "notification.view": lambda user, notification: notification.user_id == user.id,

@@ -13,6 +13,22 @@ ENV_PREFIX = "INSPECTION_"
 INSECURE_DEV_KEY = "dev-only-insecure-key"
 
 
+# Customer surveys: public links, their abuse limits and follow-up cases.
+SURVEY_DEFAULTS = {
+    # Where customers reach the public survey pages (scheme and host, e.g. https://survey.example.com):
+    # printed under a poster's QR code. Empty: the address the poster was asked for at, which behind a
+    # proxy or on an intranet may not be one a customer's phone can reach.
+    "PUBLIC_URL": "",
+    # Customer survey answers: refused (429) beyond these, per client address (a hall's guest Wi-Fi or a
+    # carrier's NAT puts many customers behind one) and per link; an answer sent sooner than MIN_SECONDS
+    # after its page was served is refused as a script's.
+    "SURVEY_RATE_PER_ADDRESS": "20 per hour",
+    "SURVEY_RATE_PER_LINK": "300 per hour",
+    "SURVEY_MIN_SECONDS": 8,
+    # A response scoring below this (0-100), or with a comment and consent, opens a follow-up case due in DAYS.
+    "SURVEY_FOLLOW_UP_BELOW": 60,
+    "SURVEY_FOLLOW_UP_DAYS": 3,
+}
 # Notification e-mail: off while SMTP_HOST is empty. Links in mails start with BASE_URL.
 MAIL_DEFAULTS = {
     "SMTP_HOST": "", "SMTP_PORT": 25, "SMTP_USER": "", "SMTP_PASSWORD": "", "SMTP_FROM": "inspection@localhost",
@@ -57,6 +73,7 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
         **MAIL_DEFAULTS,
+        **SURVEY_DEFAULTS,
     }
 
 

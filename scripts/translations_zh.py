@@ -4,6 +4,112 @@ from babel.messages.pofile import read_po, write_po
 
 PO = "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 ZH = {
+    "the new password is refused: %(reasons)s": "新密码未被接受：%(reasons)s",
+    # Customer surveys: links, the public page (inspection/surveys, templates/surveys)
+    "Customer surveys": "顾客调查", "Close": "关闭", "Rotate": "更换", "Staff badges": "员工工牌",
+    "Previous page": "上一页", "Next page": "下一页", "Pages": "分页", "Poster (PDF)": "海报（PDF）",
+    "QR code of %(what)s": "%(what)s 的二维码", "On since %(when)s": "开启于 %(when)s",
+    "Not on at this branch.": "本营业厅尚未开启。", "No branch is in your scope.": "您的范围内没有营业厅。",
+    "Posters of a whole region (PDF):": "整个区域的海报（PDF）：",
+    "Close this link? Customers who scan its QR code are told the survey has ended.":
+        "关闭此链接？扫描其二维码的顾客会看到调查已结束。",
+    "Replace this link with a new one? The printed QR code stops working and must be printed again.":
+        "用新链接替换此链接？已打印的二维码将失效，需要重新打印。",
+    "Customers answer a survey by scanning a QR code at the branch, or on a staff badge: no sign-in, no name kept. "
+    "Rotate a link whose code was misused; close it to end the survey there.":
+        "顾客扫描营业厅或员工工牌上的二维码即可回答调查：无需登录，不保留姓名。二维码被滥用时请更换链接；关闭链接即结束该处的调查。",
+    "No survey checklist is offered: publish a checklist of kind survey first.":
+        "尚未提供调查检查表：请先发布一个类型为“调查”的检查表。",
+    "The survey link is on: print its QR code.": "调查链接已开启：请打印它的二维码。",
+    "This survey link was on already.": "此调查链接已经开启。",
+    "A new link replaces the old one: print the new QR code.": "新链接已替换旧链接：请打印新的二维码。",
+    "The link is closed: customers who scan it are told the survey has ended.": "链接已关闭：扫描它的顾客会看到调查已结束。",
+    "there is no survey checklist '%(id)s'": "没有调查检查表“%(id)s”",
+    "no active staff member '%(code)s' at branch %(branch)s": "营业厅 %(branch)s 没有在岗员工“%(code)s”",
+    "customers cannot answer item '%(item)s' of this survey": "顾客无法回答此调查的题目“%(item)s”",
+    "no survey link %(id)s": "没有调查链接 %(id)s", "this link is closed already": "此链接已关闭",
+    "Thank you!": "感谢您！", "Survey not found": "找不到此调查", "This survey has ended": "本调查已结束",
+    "Your answers have been received. They help this branch serve you better.":
+        "您的回答已收到，这将帮助本营业厅为您提供更好的服务。",
+    "You have already answered this survey today. Your answers count once a day.":
+        "您今天已经回答过本调查了。每台设备每天只计一次回答。",
+    "Thank you for your interest. This survey no longer takes answers.": "感谢您的关注。本调查已不再接受回答。",
+    "There is no survey at this address. Please check the code you scanned.": "此地址没有调查。请核对您扫描的二维码。",
+    "Sorry, we could not accept these answers.": "抱歉，我们无法接受这些回答。",
+    "That was very quick. Please take a moment to check your answers, then send them again.":
+        "您答得非常快。请花一点时间检查您的回答，然后再次提交。",
+    "This page was open for a long time. Please check your answers and send them again.":
+        "此页面已打开较长时间。请检查您的回答后再次提交。",
+    "Some answers need your attention; they are marked below.": "有些回答需要您留意，已在下方标出。",
+    "Please answer this question.": "请回答此题。", "Please choose one of the answers.": "请选择其中一个答案。",
+    "Please rate both: what you expect and what you found.": "请对两项都打分：您的期望和您的实际感受。",
+    "Please shorten this text.": "请缩短这段文字。", "Please shorten your contact details.": "请缩短您的联系方式。",
+    "Your answers are about %(name)s.": "本次评价对象：%(name)s。", "* required": "* 为必答",
+    "For each statement, rate twice how much you agree: what you expect of an excellent branch, then what you "
+    "found in this one. 1 = strongly disagree, 7 = strongly agree.":
+        "每个陈述请打两次分：您对优秀营业厅的期望，以及您在本营业厅的实际感受。1 = 非常不同意，7 = 非常同意。",
+    "Expected of an excellent branch": "期望（优秀营业厅）", "Found in this branch": "感受（本营业厅）",
+    "Anything else?": "其他意见", "Your comment or complaint (optional)": "您的意见或投诉（选填）",
+    "The branch may contact me about my answers.": "营业厅可以就我的回答联系我。",
+    "Phone or e-mail (optional)": "电话或邮箱（选填）",
+    "Kept only if you tick the box above, and only to reply to you.": "仅在您勾选上方选项时保留，且只用于回复您。",
+    "Send": "提交", "Go to the first one": "查看第一处",
+    "Anonymous: we keep no account, address or device details with your answers.":
+        "匿名：我们不会随您的回答保存任何账号、网络地址或设备信息。",
+    # SERVQUAL by source and customers' follow-up cases (performance, scorecards, actions, home, notifications)
+    "Mystery shoppers’ surveys": "神秘顾客问卷", "Customers’ responses": "顾客自评",
+    "%(percent)s interval": "%(percent)s 置信区间", "Weighted gap": "加权差距", "Sample size": "样本量",
+    "Weighted SERVQUAL gap by month": "各月 SERVQUAL 加权差距", "By branch": "按营业厅", "By region": "按区域",
+    "By staff badge": "按员工工牌",
+    "Each cell: the weighted gap, its %(percent)s interval and the sample size.": "每格依次为：加权差距、%(percent)s 置信区间、样本量。",
+    "Mystery shoppers’ surveys and customers’ own responses are shown apart, never mixed. The gap is perception "
+    "minus expectation (−6 to +6); the interval is where the mean gap lies with %(percent)s confidence, given the "
+    "sample.": "神秘顾客问卷与顾客自评分开统计，从不混合。差距 = 感受 − 期望（−6 至 +6）；置信区间表示按现有样本，"
+               "平均差距有 %(percent)s 的把握落在此范围内。",
+    "Customers’ responses through a staff member’s own link (badge QR code).": "顾客通过员工个人链接（工牌二维码）提交的自评。",
+    "Through this staff member’s badge link (QR code).": "来自该员工工牌链接（二维码）。",
+    "No customer answered through this staff member’s badge link in this period.": "本期没有顾客通过该员工的工牌链接作答。",
+    "SERVQUAL by source": "SERVQUAL（按来源）", "Source": "来源",
+    "Mystery shoppers’ surveys and customers’ own responses are shown apart. The gap is perception minus "
+    "expectation (−6 to +6).": "神秘顾客问卷与顾客自评分开统计。差距 = 感受 − 期望（−6 至 +6）。",
+    "Customer follow-up": "顾客回访", "Customer follow-ups": "顾客回访", "All kinds": "全部类型",
+    "Customer follow-ups overdue": "逾期的顾客回访", "Customer follow-up: %(title)s": "顾客回访：%(title)s",
+    "Verify this follow-up? It is then finished and leaves the open list.": "确认验收此顾客回访？验收后即完成，不再出现在待办列表中。",
+    "Reopen this follow-up? It goes back to open and must be closed again with a new note.":
+        "确认重新打开此顾客回访？它将回到待处理状态，需重新填写回访说明后才能完成。",
+    "Response of %(moment)s": "顾客于 %(moment)s 提交",
+    "Closing note: the call-back and what the customer was told": "回访说明：如何联系顾客、告知了什么",
+    "Photo (optional)": "照片（可选）", "Start the call-back": "开始回访",
+    "You closed this follow-up: someone else verifies it.": "此顾客回访由您完成，需由其他人验收。",
+    "The customer's response": "顾客的评价", "Submitted at": "提交时间", "Staff badge": "员工工牌",
+    "No comment was left.": "顾客没有留下意见。", "Contact": "联系方式",
+    "The customer agreed to be called back; the managers of this branch see how to reach them.":
+        "顾客同意回访；本营业厅的经理可以看到联系方式。",
+    "The customer did not leave a contact for a call-back.": "顾客没有留下回访联系方式。",
+    "No answer was given.": "没有作答。",
+    "Work on this follow-up has started.": "已开始处理此顾客回访。",
+    "The follow-up is marked done. Someone other than you verifies it.": "顾客回访已标记为完成，将由其他人验收。",
+    "The follow-up is verified.": "顾客回访已验收。",
+    "The follow-up is open again: it needs a new closing note.": "顾客回访已重新打开：需要重新填写回访说明。",
+    "closing a follow-up needs a note: what the customer was told": "完成顾客回访需要填写说明：告知了顾客什么",
+    "there is no kind of action '%(kind)s'": "没有“%(kind)s”这种整改类型",
+    "Customer to call back at %(branch)s: %(title)s, by %(due)s": "%(branch)s 有顾客待回访：%(title)s，请于 %(due)s 前完成",
+    "Overdue customer follow-up at %(branch)s: %(title)s, was due %(due)s": "%(branch)s 的顾客回访已逾期：%(title)s，应于 %(due)s 完成",
+    "Customers to call back": "待回访的顾客", "Overdue customer follow-ups": "逾期的顾客回访",
+    "only a manager is given the permission to manage checklists": "只有经理可以被授予管理检查表的权限",
+    "Line %(line)d: %(text)s": "第 %(line)d 行：%(text)s",
+    "unknown role '%(role)s': use one of %(roles)s": "未知角色“%(role)s”：请使用 %(roles)s 之一",
+    "'%(email)s' is not an email address": "“%(email)s”不是邮箱地址",
+    "a user with email %(email)s already exists": "邮箱为 %(email)s 的用户已存在",
+    "unknown branch code(s): %(branches)s": "未知营业厅编码：%(branches)s",
+    # Survey posters (inspection/surveys/posters.py, templates/surveys/poster.html)
+    "Survey poster": "调查海报", "Scan to rate our service": "扫码评价我们的服务",
+    "Your opinion helps us serve you better.": "您的意见帮助我们把服务做得更好。",
+    ("Anonymous, about %(num)d minute", "Anonymous, about %(num)d minutes"): ("匿名填写，约 %(num)d 分钟",),
+    "Served by": "服务人员", "staff no. %(code)s": "工号 %(code)s",
+    "branch %(code)s has no active survey link": "营业厅 %(code)s 没有启用中的调查链接",
+    "staff member %(code)s has no active survey link": "员工 %(code)s 没有启用中的调查链接",
+    "region %(region)s has no active survey link that you manage": "区域“%(region)s”没有由您管理的启用中的调查链接",
     "sign in again to send the visits waiting on this device": "请重新登录，以发送此设备上等待中的检查记录",
     "The text nests lists and mappings more than %(limit)s levels deep; a checklist never needs that many.":
         "列表和映射嵌套超过 %(limit)s 层；检查表从不需要这么深。",

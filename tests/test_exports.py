@@ -110,7 +110,8 @@ def test_the_machine_header_keeps_column_ids_and_plain_values(client, users, lat
     [visit] = _by_column(rows, VISIT_COLUMNS)
     assert (visit["visit"], visit["status"], visit["passed"]) == (str(late_visit.uuid), "released", "false")
     assert visit["finished_at"] == "2026-11-03T07:30:00+08:00"  # ISO 8601, local, with its offset
-    assert (visit["score"], visit["staff"], visit["sections"]) == ("66.7", "E1-S1", "front=66.7; hall=")
+    # Scores as stored, unrounded: the visit's own score and the result's section scores.
+    assert (visit["score"], visit["staff"], visit["sections"]) == ("66.66666666666667", "E1-S1", "front=66.67; hall=")
     answers = {row["item"]: row for row in _by_column(_csv(client, f"/exports/answers.csv?{DAY}&header=ids"),
                                                        ANSWER_COLUMNS)}
     assert (answers["greet"]["answer"], answers["hand"]["answer"], answers["mood"]["answer"]) == ("true", "false", "4")

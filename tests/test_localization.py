@@ -22,7 +22,7 @@ from . import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
-PROBLEMS = {cls.__name__ for cls in (Problem, *Problem.__subclasses__())} | {"PhotoError"}
+PROBLEMS = {cls.__name__ for cls in (Problem, *Problem.__subclasses__())} | {"PhotoError", "UserError"}
 ZH = {"Accept-Language": "zh-CN"}
 EN = {"Accept-Language": "en"}
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from inspection.extensions import db
-from inspection.performance import services
+from inspection.performance import services, servqual
 from inspection.review.services import review
 from inspection.visits.services import submit_visit
 
@@ -91,11 +91,13 @@ def test_servqual_gaps_per_dimension(app, org, users):
         sub = factories.submission(answers=answers)
         visit, _ = submit_visit(users["admin"], checklist, sub)
         review(users["admin"], visit, "release")
-    figures = services.servqual(users["manager"], date(2026, 10, 1), date(2026, 11, 30))
-    assert figures["dimensions"] == [("reliability", 6.5, 5.5, -1.0), ("empathy", 6.0, 3.0, -3.0)]
+    where = servqual.reader_scope(users["manager"])
+    figures = servqual.by_source(date(2026, 10, 1), date(2026, 11, 30), where)["shoppers"]
+    assert [(d.name, d.expectation, d.perception, d.gap.mean) for d in figures.dimensions] == [
+        ("reliability", 6.5, 5.5, -1.0), ("empathy", 6.0, 3.0, -3.0)]
     # Per visit: 0.75 x -2 + 0.25 x -3 = -2.25, and 0.75 x 0 + 0.25 x -3 = -0.75; mean -1.5.
-    assert figures["weighted_gap"] == pytest.approx(-1.5)
-    assert figures["worst"] == "empathy" and figures["surveys"] == 2
+    assert figures.weighted_gap.mean == pytest.approx(-1.5)
+    assert figures.worst == "empathy" and figures.weighted_gap.count == 2
 
 
 @pytest.mark.parametrize("path", ["/performance/", "/performance/leaderboard", "/performance/servqual",

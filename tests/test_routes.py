@@ -16,6 +16,7 @@ import hashlib
 import io
 import itertools
 import re
+import secrets
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -39,9 +40,10 @@ from inspection.photos.processing import process
 from inspection.photos.storage import thumbnail_name, write_with_files
 from inspection.plans.models import Assignment
 from inspection.review.services import review
+from inspection.surveys.models import SurveyLink
 from inspection.visits.services import submit_visit
 
-from . import factories
+from . import customers, factories
 from .conftest import _empty_tables, _test_config
 
 # -- identities -----------------------------------------------------------------------------------
@@ -129,8 +131,10 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     },
     # corrective actions (at branch E1)
     ("GET", "/actions"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
-    ("GET", "/actions/<id:action_id>"): {"open action": (302, 200, 200, 200, 404, 404, 404, 404)},
-    ("POST", "/actions/<id:action_id>"): {"open action": (302, 302, 302, 403, 404, 404, 404, 404)},  # step=start
+    ("GET", "/actions/<id:action_id>"): {"open action": (302, 200, 200, 200, 404, 404, 404, 404),
+                                         "follow-up case": (302, 200, 200, 200, 404, 404, 404, 404)},
+    ("POST", "/actions/<id:action_id>"): {"open action": (302, 302, 302, 403, 404, 404, 404, 404),  # step=start
+                                          "follow-up case": (302, 302, 302, 403, 404, 404, 404, 404)},
     ("GET", "/actions/<id:action_id>/evidence"): {"closed action": (302, 200, 200, 200, 404, 404, 404, 404)},
     # performance and scorecards of branch E1 and staff E1-S1
     ("GET", "/performance/"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
@@ -198,6 +202,17 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/api/v1/branches"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/api/v1/branches/<code>/performance"): {"-": (401, 200, 200, 200, 404, 404, 404, 404)},
     ("GET", "/api/v1/staff/<code>/performance"): {"-": (401, 200, 200, 200, 404, 404, 404, 404)},
+    # customer survey links (of branch W1, region West) and their public page, answered by anyone
+    ("GET", "/surveys"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
+    ("POST", "/surveys/links"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403)},  # on already
+    ("POST", "/surveys/links/<id:link_id>/rotate"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403)},
+    ("POST", "/surveys/links/<id:link_id>/close"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403)},
+    ("GET", "/s/<token>"): {"W1 survey link": (200, 200, 200, 200, 200, 200, 200, 200)},
+    ("POST", "/s/<token>"): {"W1 survey link": (400, 400, 400, 400, 400, 400, 400, 400)},  # no page stamp: refused
+    # survey posters: managers of the branch (a region: its branches in their scope) and admins
+    ("GET", "/surveys/posters/branch/<code>.pdf"): {"E1 survey link": (302, 200, 200, 403, 403, 403, 404, 403)},
+    ("GET", "/surveys/posters/staff/<code>.pdf"): {"E1-S1 badge link": (302, 200, 200, 403, 403, 403, 404, 403)},
+    ("GET", "/surveys/posters/region/<region>.pdf"): {"E1 survey link": (302, 200, 200, 403, 403, 403, 404, 403)},
     # a new inspection at E1: 403 out of scope or not one's kind (README: checked before any photo is read)
     ("POST", "/api/v1/visits"): {"-": (401, 201, 403, 201, 403, 403, 403, 403)},
     ("GET", "/api/v1/visits/<visit_uuid>"): {
@@ -222,6 +237,7 @@ KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {}
 
 INSPECTOR_EMAIL = "inspector@routes.example.com"  # the East inspector of the World, who may be given E1's visits
 CSV_IMPORT = b"code,name,region,address\nZZ,Branch ZZ,North,\n"
+SURVEY = Path(__file__).resolve().parent.parent / "checklists" / "servqual-survey.yaml"
 SMALL_FORM = {"text": factories.SMALL_CHECKLIST, "file": "small.yaml",
               "base": hashlib.sha256(factories.SMALL_CHECKLIST.encode()).hexdigest()}
 
@@ -273,6 +289,10 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/checklist-editor/files/<file_name>/retire"): Call(fresh=True),
     ("POST", "/checklist-editor/retired/<file_name>/restore"): Call(fresh=True),
     ("POST", "/api/v1/visits/<visit_uuid>/review"): Call(json={"action": "start"}, fresh=True),
+    ("POST", "/surveys/links"): Call(form={"checklist": "servqual-survey", "branch": "W1"}),
+    ("POST", "/surveys/links/<id:link_id>/rotate"): Call(fresh=True),
+    ("POST", "/surveys/links/<id:link_id>/close"): Call(fresh=True),
+    ("POST", "/s/<token>"): Call(form={}),
 }
 
 
@@ -391,6 +411,25 @@ class World:
             (where / f"{name}.yaml").write_text(factories.SMALL_CHECKLIST.replace("id: small", f"id: {name}"),
                                                 encoding="utf-8")
             return {"file_name": f"{name}.yaml"}
+        if resource in ("E1 survey link", "E1-S1 badge link"):
+            self._survey_links()
+            return {"code": "E1", "region": "East"} if resource.startswith("E1 ") else {"code": "E1-S1"}
+        if resource == "W1 survey link":  # the SERVQUAL survey's link of branch W1
+            self._survey_links()
+            link = SurveyLink(token=secrets.token_urlsafe(24), checklist_id="servqual-survey",
+                              branch=db.session.scalar(select(Branch).where(Branch.code == "W1")),
+                              created_by=self.users["admin"])
+            db.session.add(link)
+            db.session.commit()
+            return {"token": link.token, "link_id": link.id}
+        if resource == "follow-up case":  # a customer's response at E1 that a manager must call back
+            branch = db.session.scalar(select(Branch).where(Branch.code == "E1"))
+            link = customers.link(branch, self.users["manager"])
+            answered = customers.respond(link, customers.answers((7, 2), (6, 2), overall=1), datetime.now(timezone.utc),
+                                         comment="太慢了", contact="13800138000")
+            case = customers.follow_up(answered, self.users["manager"], datetime.now(timezone.utc).date())
+            db.session.commit()
+            return {"action_id": case.id}
         if resource == "closed action":
             made = self._visit("inspection", FAILED, ["release"])
             action = db.session.get(CorrectiveAction, made["action_id"])
@@ -399,6 +438,18 @@ class World:
                 advance(self.users["manager"], action, "close", "已整改", evidence, files)
             return made
         raise AssertionError(f"no resource named {resource!r}")
+
+    def _survey_links(self) -> None:
+        """Offer the shipped SERVQUAL survey, and open its links for branch E1 and staff E1-S1 (once)."""
+        folder = Path(self.app.config["CHECKLIST_DIR"])
+        if (folder / SURVEY.name).exists():
+            return
+        shutil.copy(SURVEY, folder)
+        branch = db.session.scalar(select(Branch).where(Branch.code == "E1"))
+        for serial, staff in enumerate((None, branch.staff[0])):
+            db.session.add(SurveyLink(token=f"routes-survey-{serial}", checklist_id="servqual-survey", branch=branch,
+                                      staff=staff, created_by=self.users["admin"]))
+        db.session.commit()
 
     def _visit(self, kind: str, answers: dict, steps=(), photo=None, branch: str = "E1") -> dict[str, Any]:
         submitter = self.users["shopper" if kind == "mystery_shop" else "inspector"]

@@ -12,7 +12,7 @@ PO = ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
             # Problems are raised with an English template that is their catalogue key (see the Makefile).
             **dict.fromkeys(("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "TooLarge",
-                             "TooManyRequests", "Invalid", "PhotoError"))}
+                             "TooManyRequests", "Invalid", "PhotoError", "UserError"))}
 
 
 def _source_messages() -> set[str]:

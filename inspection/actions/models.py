@@ -1,4 +1,5 @@
-"""Corrective actions: a failed item turned into work with an owner, a due date and evidence."""
+"""Corrective actions: a failed item (or a customer's response to call back) turned into work with an owner,
+a due date and evidence."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from ..db import UTCDateTime, enum_type, utcnow
 from ..extensions import db
 from ..lifecycle import UNFINISHED_ACTIONS, ActionStatus
 from ..org.models import Branch, Staff
+
+# What an action is: a failed item of a visit to put right, or a customer's response to call back.
+CORRECTIVE, FOLLOW_UP = "corrective", "follow_up"
+KINDS = (CORRECTIVE, FOLLOW_UP)
+# What closing an action needs, by kind: a fix is shown on a photo; a call-back is told in a note, a photo optional.
+CLOSING_EVIDENCE = {CORRECTIVE: frozenset({"note", "photo"}), FOLLOW_UP: frozenset({"note"})}
 
 
 class CorrectiveAction(db.Model):
@@ -43,6 +50,18 @@ class CorrectiveAction(db.Model):
     staff: Mapped[Staff | None] = relationship()
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     comments: Mapped[list[ActionComment]] = relationship(order_by="ActionComment.id", cascade="all, delete-orphan")
+    # Named, not imported: the surveys feature opens follow-up cases, so it imports this module.
+    response = relationship("SurveyResponse")
+
+    @property
+    def kind(self) -> str:
+        """Return whether this is a corrective action or a customer's follow-up case."""
+        return FOLLOW_UP if self.response_id is not None else CORRECTIVE
+
+    @property
+    def closing_needs(self) -> frozenset[str]:
+        """Return the evidence closing this action needs (note, photo)."""
+        return CLOSING_EVIDENCE[self.kind]
 
     def overdue(self, today: date) -> bool:
         """Tell whether the action is past its due date and not done yet."""

@@ -1,4 +1,5 @@
-"""Turn failed items of released visits into corrective actions, and close them with evidence."""
+"""Turn failed items of released visits into corrective actions, and close them (and customers' follow-up cases)
+with the evidence their kind needs."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ from ..photos.processing import ProcessedPhoto
 from ..photos.storage import PendingFiles
 from ..problems import BadRequest, Conflict, Invalid, NotFound
 from ..texts import check_length
-from .models import ActionComment, CorrectiveAction
+from .models import CORRECTIVE, FOLLOW_UP, KINDS, ActionComment, CorrectiveAction
+
+# What managers are told about an action, by its kind: a follow-up case is a customer to call back, not a fix.
+NOTICES = {CORRECTIVE: {"opened": "action.assigned", "overdue": "action.overdue"},
+           FOLLOW_UP: {"opened": "followup.opened", "overdue": "followup.overdue"}}
 
 
 def _owner(visit, item_id: str) -> Staff | None:
@@ -55,26 +60,26 @@ def create_action(actor: User, visit, item_id: str, due: date | None = None) -> 
             db.session.flush()
     except IntegrityError:  # another manager opened it between our look and our insert
         raise Conflict("item '%(item)s' of this visit already has an action", item=item_id) from None
-    _tell_managers(action, "action.assigned", skip=actor)
+    tell_managers(action, "opened", skip=actor)
     return action
 
 
-def _tell_managers(action: CorrectiveAction, kind: str, skip: User | None = None, key: str | None = None) -> int:
-    """Notify the branch's managers about an action (not the one who just opened it). Flush only."""
+def tell_managers(action: CorrectiveAction, event: str, skip: User | None = None, key: str | None = None) -> int:
+    """Notify the branch's managers that an action was opened or is overdue (not who opened it). Flush only."""
     branch = db.session.get(Branch, action.branch_id)
     params = {"branch_name": branch.name, "title": action.title, "due_date": action.due_date.isoformat()}
     told = 0
     for manager in db.session.scalars(access.branch_managers(branch)):
         if skip is None or manager.id != skip.id:
-            told += notify(manager, kind, params, f"/actions/{action.id}", key=key) is not None
+            told += notify(manager, NOTICES[action.kind][event], params, f"/actions/{action.id}", key=key) is not None
     return told
 
 
 def remind_overdue(today: date) -> int:
-    """Tell managers once about each unfinished action that went past its due date. Flush only."""
+    """Tell managers once about each unfinished action or follow-up case past its due date. Flush only."""
     overdue = db.session.scalars(select(CorrectiveAction).where(
         CorrectiveAction.status.in_(UNFINISHED_ACTIONS), CorrectiveAction.due_date < today))
-    return sum(_tell_managers(action, "action.overdue", key=f"overdue:{action.id}") for action in overdue)
+    return sum(tell_managers(action, "overdue", key=f"overdue:{action.id}") for action in overdue)
 
 
 def open_for_critical_failures(actor: User, visit) -> list[CorrectiveAction]:
@@ -99,24 +104,27 @@ def check_step(actor: User, action: CorrectiveAction, step: str, note: str = "",
         problems = []
         if not note.strip():
             problems.append({"field": "note", "code": "closing_note_required", "message": "a closing note is required"})
-        if photo is None:
+        if photo is None and "photo" in action.closing_needs:
             problems.append({"field": "photo", "code": "closing_photo_required",
                              "message": "a closing photo is required"})
         if problems:
-            raise Invalid("closing an action needs evidence: a note and a photo", problems)
+            if "photo" in action.closing_needs:
+                raise Invalid("closing an action needs evidence: a note and a photo", problems)
+            raise Invalid("closing a follow-up needs a note: what the customer was told", problems)
         check_length("note", note)
     return rule
 
 
 def advance(actor: User, action: CorrectiveAction, step: str, note: str = "",
             photo: ProcessedPhoto | None = None, files: PendingFiles | None = None) -> None:
-    """Take a step; closing needs a note and a photo, verifying a second person. Flush only."""
+    """Take a step; closing needs the evidence of the action's kind, verifying a second person. Flush only."""
     rule = check_step(actor, action, step, note, photo)
     unchanged = [CorrectiveAction.id == action.id, CorrectiveAction.status == rule.source]
     if step == ActionStep.VERIFY:  # the verifier was checked against this closer: it must still be them
         unchanged.append(CorrectiveAction.closed_by_id == action.closed_by_id)
     if step == ActionStep.CLOSE:
-        action.closing_note, action.closing_photo = note.strip(), files.add_photo(photo.image, photo.thumbnail)
+        action.closing_note = note.strip()
+        action.closing_photo = files.add_photo(photo.image, photo.thumbnail) if photo is not None else None
         action.closed_by_id, action.closed_at = actor.id, utcnow()
     elif step == ActionStep.VERIFY:
         action.verified_by_id, action.verified_at = actor.id, utcnow()
@@ -143,8 +151,8 @@ def add_comment(actor: User, action: CorrectiveAction, text: str) -> ActionComme
 
 
 def actions_query(user: User, branch: Branch | None = None, region: str | None = None,
-                  overdue: bool = False) -> Select:
-    """Return the unfinished actions the user may see, most urgent first."""
+                  overdue: bool = False, kind: str | None = None) -> Select:
+    """Return the unfinished actions (of one kind, if given) the user may see, most urgent first."""
     query = (select(CorrectiveAction).join(Branch, CorrectiveAction.branch_id == Branch.id)
              .where(CorrectiveAction.status.in_(UNFINISHED_ACTIONS), access.reports_filter(user))
              .order_by(CorrectiveAction.due_date, CorrectiveAction.id))
@@ -154,6 +162,11 @@ def actions_query(user: User, branch: Branch | None = None, region: str | None =
         query = query.where(Branch.region == region)
     if overdue:
         query = query.where(CorrectiveAction.due_date < localtime.today())
+    if kind is not None:
+        if kind not in KINDS:
+            raise BadRequest("there is no kind of action '%(kind)s'", kind=kind)
+        column = CorrectiveAction.response_id
+        query = query.where(column.is_not(None) if kind == FOLLOW_UP else column.is_(None))
     return query
 
 

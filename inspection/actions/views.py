@@ -1,4 +1,4 @@
-"""Corrective action pages: open and overdue lists, one action with its steps and evidence."""
+"""Corrective action pages: open and overdue lists, one action (or customer follow-up) with its steps and evidence."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from .. import access, localtime
+from ..catalog.services import frozen_checklist
 from ..db import write_transaction
 from ..extensions import db
 from ..lifecycle import ActionStep
@@ -21,15 +23,24 @@ from ..visits.models import Visit
 from ..visits.services import visible_visit, visit_details
 from ..web.errors import details
 from ..web.requests import flashed_problems
+from .models import CORRECTIVE, FOLLOW_UP, KINDS, CorrectiveAction
 from .services import actions_query, add_comment, advance, check_step, create_action, visible_action
 
 bp = Blueprint("actions", __name__)
-# What the page says once a step is taken.
+# What the page says once a step is taken, by the action's kind.
 STEP_DONE = {
-    ActionStep.START: _l("Work on this action has started."),
-    ActionStep.CLOSE: _l("The action is marked done. Someone other than you verifies it."),
-    ActionStep.VERIFY: _l("The action is verified."),
-    ActionStep.REOPEN: _l("The action is open again: it needs a new closing note and photo."),
+    CORRECTIVE: {
+        ActionStep.START: _l("Work on this action has started."),
+        ActionStep.CLOSE: _l("The action is marked done. Someone other than you verifies it."),
+        ActionStep.VERIFY: _l("The action is verified."),
+        ActionStep.REOPEN: _l("The action is open again: it needs a new closing note and photo."),
+    },
+    FOLLOW_UP: {
+        ActionStep.START: _l("Work on this follow-up has started."),
+        ActionStep.CLOSE: _l("The follow-up is marked done. Someone other than you verifies it."),
+        ActionStep.VERIFY: _l("The follow-up is verified."),
+        ActionStep.REOPEN: _l("The follow-up is open again: it needs a new closing note."),
+    },
 }
 
 
@@ -39,9 +50,12 @@ def index():
     if not access.can(current_user, "actions.list"):
         abort(403)
     f = scope_filters(current_user, request.args.get("branch", ""), request.args.get("region", ""))
-    overdue = request.args.get("overdue") == "1"
-    actions = db.session.scalars(actions_query(current_user, f.branch, f.region, overdue).limit(500)).all()
-    page = render_template("actions/index.html", actions=actions, f=f, overdue=overdue, today=localtime.today())
+    overdue, kind = request.args.get("overdue") == "1", request.args.get("kind") or None
+    query = actions_query(current_user, f.branch, f.region, overdue, kind)
+    actions = db.session.scalars(query.options(selectinload(CorrectiveAction.branch),
+                                               selectinload(CorrectiveAction.staff)).limit(500)).all()
+    page = render_template("actions/index.html", actions=actions, f=f, overdue=overdue, kind=kind, kinds=KINDS,
+                           today=localtime.today())
     return page, 404 if f.unknown else 200
 
 
@@ -63,10 +77,20 @@ def show(action_id: int):
 
 
 def _show(action, problem=None, form=None):
-    """Render an action: its failed item's evidence for those who may open the visit, its steps and comments.
+    """Render an action: where it comes from (a failed item, or a customer's response), its steps and comments.
 
     After a refused step the page comes back with what was typed (`form`) and each field's problem.
     """
+    origin = _customer_response(action) if action.kind == FOLLOW_UP else _failed_item(action)
+    errors = {}
+    for detail in details(problem.details) if problem is not None else []:
+        errors.setdefault(detail.get("field") or detail.get("item") or "", []).append(detail["text"])
+    return render_template("actions/show.html", action=action, today=localtime.today(), form=form or {},
+                           errors=errors, **origin)
+
+
+def _failed_item(action) -> dict:
+    """Return the visit and, for those who may open it, the failed item's answer, note and photos."""
     visit = db.session.get(Visit, action.visit_id)
     item = None
     if access.can(current_user, "visit.view", visit):
@@ -74,11 +98,16 @@ def _show(action, problem=None, form=None):
         item = {"item": shown["checklist"].item(action.item_id), "answer": shown["answers"].get(action.item_id),
                 "outcome": shown["result"]["items"].get(action.item_id),
                 "photos": shown["photos"].get(action.item_id, []), "staff_names": shown["staff_names"]}
-    errors = {}
-    for detail in details(problem.details) if problem is not None else []:
-        errors.setdefault(detail.get("field") or detail.get("item") or "", []).append(detail["text"])
-    return render_template("actions/show.html", action=action, visit=visit, today=localtime.today(), failed=item,
-                           form=form or {}, errors=errors)
+    return {"visit": visit, "failed": item}
+
+
+def _customer_response(action) -> dict:
+    """Return the customer's response as a person reads it; its contact only with consent, to who calls back."""
+    response = action.response
+    checklist = frozen_checklist(response.checklist_version)
+    answers = [(item, response.answers[item.id]) for _, item in checklist.items() if item.id in response.answers]
+    contact = response.contact if access.can(current_user, "action.customer_contact", action) else None
+    return {"response": response, "survey": checklist, "answers": answers, "contact": contact}
 
 
 @bp.post("/actions/<id:action_id>")
@@ -104,7 +133,7 @@ def update(action_id: int):
         typed = {"note": note, "comment": comment, "step": step, "photo_chosen": chosen}
         return _show(action, problem, typed), problem.status
     if step:
-        flash(str(STEP_DONE[step]), "info")
+        flash(str(STEP_DONE[action.kind][step]), "info")
     elif comment.strip():
         flash(_("Your comment is saved."), "info")
     return redirect(url_for("actions.show", action_id=action_id))

@@ -25,10 +25,14 @@ PASSWORD_PROBLEMS = {
 
 
 class UserError(ValueError):
-    """A user that cannot be created or changed as asked; `codes` name password problems."""
+    """A user that cannot be created or changed as asked; `codes` name password problems.
 
-    def __init__(self, message: str, codes: list[str] | None = None):
-        super().__init__(message)
+    Like a Problem, `message` is an English template and a catalogue key, filled by `params`.
+    """
+
+    def __init__(self, message: str, codes: list[str] | None = None, **params):
+        self.template, self.params = message, params
+        super().__init__(message % params if params else message)
         self.codes = codes or []
 
 
@@ -79,7 +83,8 @@ def check_password(password: str, email: str, name: str) -> None:
     """Raise UserError naming what is wrong with a new password."""
     problems = password_problems(password, email, name)
     if problems:
-        raise UserError("; ".join(PASSWORD_PROBLEMS[code] for code in problems), problems)
+        raise UserError("the new password is refused: %(reasons)s", problems,
+                        reasons="; ".join(PASSWORD_PROBLEMS[code] for code in problems))
 
 
 def add_user(email: str, name: str, role: str, password: str,
@@ -87,16 +92,16 @@ def add_user(email: str, name: str, role: str, password: str,
     """Create a user with a role and a scope of branches and regions; flush only."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise UserError(f"unknown role '{role}': use one of {', '.join(ROLES)}")
+        raise UserError("unknown role '%(role)s': use one of %(roles)s", role=role, roles=", ".join(ROLES))
     if "@" not in email:
-        raise UserError(f"'{email}' is not an email address")
+        raise UserError("'%(email)s' is not an email address", email=email)
     check_password(password, email, name)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise UserError(f"a user with email {email} already exists")
+        raise UserError("a user with email %(email)s already exists", email=email)
     branches = list(db.session.scalars(select(Branch).where(Branch.code.in_(branch_codes))))
     missing = sorted(set(branch_codes) - {branch.code for branch in branches})
     if missing:
-        raise UserError(f"unknown branch code(s): {', '.join(missing)}")
+        raise UserError("unknown branch code(s): %(branches)s", branches=", ".join(missing))
     user = User(email=email, name=name, role=role, password_hash=hash_password(password),
                 branches=branches, region_rows=[UserRegion(region=r) for r in sorted(set(regions))])
     db.session.add(user)

@@ -19,6 +19,7 @@ from ..catalog.models import ChecklistVersion
 from ..catalog.services import frozen_checklist, get_catalog
 from ..checklists import AnswerError, Checklist, score
 from ..extensions import db
+from ..labels import problem_text
 from ..problems import Conflict, Invalid, NotFound
 from . import files
 from .compare import Diff, compare
@@ -195,7 +196,8 @@ def _sample(checklist: Checklist, worst: str | None) -> Sample:
     try:
         result = score(checklist, answers).to_dict()
     except AnswerError as error:
-        return Sample(worst, answers, problems=[str(problem) for problem in error.problems])
+        return Sample(worst, answers, problems=[problem_text(problem.code, problem.message)
+                                                for problem in error.problems])
     return Sample(worst, answers, result)
 
 
@@ -285,8 +287,9 @@ def compare_versions(user: User, checklist_id: str, old: str | None = None, new:
     offered = get_catalog().checklists.get(checklist_id)
     current = offered.version if offered is not None and offered.version in by_version else None
     new_row = by_version.get(new) if new else by_version.get(current, rows[-1])
-    others = [row for row in rows if row is not new_row] or rows
-    old_row = by_version.get(old) if old else others[-1]
+    # By default the version stored just before the new one, so that "before" is never the newer side.
+    earlier = rows[:rows.index(new_row)] if new_row in rows else []
+    old_row = by_version.get(old) if old else (earlier or [row for row in rows if row is not new_row] or rows)[-1]
     if old_row is None or new_row is None:
         raise NotFound("checklist %(id)s has no such version", id=checklist_id)
     diff = compare(frozen_checklist(old_row.version), frozen_checklist(new_row.version))

@@ -63,7 +63,7 @@ def validate(text: str) -> tuple[Checklist | None, list[LineProblem]]:
     try:
         return load_text(text, NAME), []
     except ChecklistError as error:
-        return None, [_engine_problem(line) for line in error.problems]
+        return None, [engine_problem(line) for line in error.problems]
 
 
 def too_large() -> LineProblem:
@@ -72,7 +72,8 @@ def too_large() -> LineProblem:
     return LineProblem(None, text, {"limit": MAX_BYTES // 1024})
 
 
-def _engine_problem(line: str) -> LineProblem:
+def engine_problem(line: str) -> LineProblem:
+    """Read a validator line (`file:line: message`) as a problem at its line."""
     match = ENGINE_LINE.match(line)
     if match is None:
         return LineProblem(None, line, engine=True)

@@ -14,7 +14,7 @@ from ..problems import Conflict
 from ..web.errors import problem_message
 from . import services
 from .sample import scored_items
-from .source import MAX_BYTES, too_large
+from .source import MAX_BYTES, engine_problem, too_large
 from .texts import describe, field_label, shown
 
 bp = Blueprint("checklist_editor", __name__, url_prefix="/checklist-editor")
@@ -30,7 +30,15 @@ def refuse_too_large(_error):
 @bp.get("/")
 @login_required
 def index():
-    return render_template("checklist_editor/index.html", listing=services.listing(current_user))
+    return render_template("checklist_editor/index.html", listing=services.listing(current_user),
+                           describe_line=_describe_line)
+
+
+def _describe_line(line: str) -> str:
+    """Say a validator line of a file that does not load in the reader's language, with its line number."""
+    problem = engine_problem(line)
+    text = describe(problem)
+    return _("Line %(line)d: %(text)s", line=problem.line, text=text) if problem.line else text
 
 
 @bp.get("/new")

@@ -124,9 +124,9 @@ def _where(path: tuple, data: object) -> str:
         if isinstance(part, int) and parent in ("sections", "items"):
             ident = node.get("id") if isinstance(node, dict) else None
             label = "section" if parent == "sections" else "item"
-            words[-1] = f"{label} '{ident}'" if isinstance(ident, str) else f"{label} {part + 1}"
+            words[-1] = f"{label} '{_printable(ident)}'" if isinstance(ident, str) else f"{label} {part + 1}"
         else:
-            words.append(str(part) if not isinstance(part, int) else f"{words.pop()}[{part + 1}]")
+            words.append(_printable(str(part)) if not isinstance(part, int) else f"{words.pop()}[{part + 1}]")
     return " ".join(words) or "checklist"
 
 
@@ -135,8 +135,13 @@ def _has(node: dict | list, part: str | int) -> bool:
 
 
 def _shown(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = _printable(json.dumps(value, ensure_ascii=False, default=str))
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _printable(text: str) -> str:
+    """Escape lone surrogates (a YAML "\\ud800"), which no page or file could encode, keeping other text."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def load_paths(paths: list[Path]) -> dict[str, Checklist]:

@@ -98,12 +98,13 @@ def _checklists() -> Callable[[Visit], Checklist | None]:
     return lookup
 
 
-def _score(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _score(value: float | None, machine: bool) -> float | None:
+    # People read one decimal; machines get the score as stored, to sum or compare it themselves.
+    return value if value is None or machine else round(value, 1)
 
 
-def _points(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+def _points(value: float | None, machine: bool) -> float | None:
+    return value if value is None or machine else round(value, 2)
 
 
 def _yes_no(value: bool | None, machine: bool):
@@ -123,7 +124,7 @@ def _sections(visit: Visit, checklist: Checklist | None, machine: bool) -> str:
     titles = {section.id: section.title for section in checklist.sections} if checklist else {}
     parts = []
     for row in visit.result["sections"]:
-        score = _score(row["score"])
+        score = _score(row["score"], machine)
         if machine:
             parts.append(f"{row['id']}={'' if score is None else score}")
         else:
@@ -141,7 +142,7 @@ def visit_rows(user: User, start: date, end: date, filters: Filters, machine: bo
         yield [str(visit.uuid), localtime.local(visit.finished_at), branch.code, branch.name, branch.region,
                visit.checklist_id, checklist.title if checklist else visit.checklist_id,
                visit.checklist_version[:12], status.value if machine else status_label(status),
-               _score(visit.score), _yes_no(visit.passed, machine), visit.rating, visit.critical_failures,
+               _score(visit.score, machine), _yes_no(visit.passed, machine), visit.rating, visit.critical_failures,
                _staff(visit.staff_results, machine), _sections(visit, checklist, machine)]
 
 
@@ -183,6 +184,6 @@ def answer_rows(user: User, start: date, end: date, filters: Filters, machine: b
             yield [str(visit.uuid), finished, branch.code, branch.name, visit.checklist_id, title,
                    visit.checklist_version[:12], section.title if section else None, answer.item_id,
                    item.text if item else None, _answer(item, answer.value, names, machine), answer.note,
-                   _points(outcome.get("earned")) if scored else None,
-                   _points(outcome.get("possible")) if scored else None,
+                   _points(outcome.get("earned"), machine) if scored else None,
+                   _points(outcome.get("possible"), machine) if scored else None,
                    _staff(visit.staff_results, machine, section.id) if section else ""]

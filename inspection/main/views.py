@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import access, localtime
+from ..actions.models import CORRECTIVE, FOLLOW_UP, KINDS
 from ..actions.services import actions_query
 from ..catalog.services import get_catalog
 from ..db import utcnow
@@ -51,10 +52,11 @@ def _counts() -> dict | None:
         return None
     zone, today = localtime.zone(), localtime.today()
     visits = status_counts(current_user)
-    overdue = db.session.scalar(select(func.count()).select_from(
-        actions_query(current_user, overdue=True).subquery()))
+    overdue = {kind: db.session.scalar(select(func.count()).select_from(
+        actions_query(current_user, overdue=True, kind=kind).subquery())) for kind in KINDS}
     start, end = month_bounds(today, zone)
-    return {"visits": visits, "overdue_actions": overdue, **manager_counts(current_user, utcnow(), today, zone),
+    return {"visits": visits, "overdue_actions": overdue[CORRECTIVE], "overdue_follow_ups": overdue[FOLLOW_UP],
+            **manager_counts(current_user, utcnow(), today, zone),
             "month_start": start.date(), "month_last": end.date() - timedelta(days=1),
             "to_review": visits[VisitStatus.SUBMITTED], "in_review": visits[VisitStatus.IN_REVIEW],
             "returned": visits[VisitStatus.RETURNED]}

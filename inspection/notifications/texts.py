@@ -20,6 +20,9 @@ LINES = {
     "visit.released": _l("Released: %(checklist)s at %(branch)s, score %(score)s"),
     "action.assigned": _l("New corrective action at %(branch)s: %(title)s, due %(due)s"),
     "action.overdue": _l("Overdue corrective action at %(branch)s: %(title)s, was due %(due)s"),
+    # A customer's follow-up case comes from a survey response, not a visit: a call-back, not a fix.
+    "followup.opened": _l("Customer to call back at %(branch)s: %(title)s, by %(due)s"),
+    "followup.overdue": _l("Overdue customer follow-up at %(branch)s: %(title)s, was due %(due)s"),
     "digest": _l("%(count)s unread notifications in the last 24 hours"),
     "assignment.cancelled": _l("No longer yours: %(checklist)s at %(branch)s, %(start)s – %(end)s"),
     "assignment.declined": _l("Declined, to reassign: %(checklist)s at %(branch)s, %(start)s – %(end)s"),
@@ -34,6 +37,8 @@ KIND_LABELS = {
     "visit.released": _l("Visits released"),
     "action.assigned": _l("New corrective actions"),
     "action.overdue": _l("Overdue corrective actions"),
+    "followup.opened": _l("Customers to call back"),
+    "followup.overdue": _l("Overdue customer follow-ups"),
     "assignment.cancelled": _l("Assignments taken back"),
     "assignment.declined": _l("Assignments declined"),
 }

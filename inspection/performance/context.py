@@ -1,4 +1,4 @@
-"""What a staff member's page and scorecard show: their report with its charts and labels."""
+"""What a staff member's page and scorecard show: their report with its charts and labels; SERVQUAL's charts."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from .. import charts
-from ..labels import dimension_labels
+from ..labels import dimension_labels, servqual_legend
 from ..org.models import Staff
 from .reports import dimension_rows, monthly, staff_report
+from .servqual import SourceFigures
 
 
 def staff_context(staff: Staff, start: date, end: date) -> dict:
@@ -19,3 +20,13 @@ def staff_context(staff: Staff, start: date, end: date) -> dict:
     rows = dimension_rows(report.dimensions, dimension_labels())
     return {"report": report, "trend_chart": charts.trend_chart(trend, str(_l("Score by month"))),
             "dimension_chart": charts.bar_chart(rows, str(_l("Dimensions"))) if rows else None}
+
+
+def servqual_charts(figures: SourceFigures) -> dict:
+    """Return one source's SERVQUAL charts: expectation against perception per dimension, the gap by month."""
+    labels = dimension_labels()
+    rows = [(labels[row.name], row.expectation, row.perception) for row in figures.dimensions]
+    return {"dimensions": charts.servqual_chart(rows, str(_l("SERVQUAL dimensions")), servqual_legend()) if rows
+            else None,
+            "trend": charts.trend_chart(figures.trend, str(_l("Weighted SERVQUAL gap")), scale=(-3, 3))
+            if figures.trend else None}

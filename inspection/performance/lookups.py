@@ -29,11 +29,6 @@ def reportable_branch(user: User, code: str) -> Branch:
     return branch
 
 
-def scoped_regions(user: User) -> list[str]:
-    """Return the regions of the branches the user works with."""
-    return sorted(set(db.session.scalars(select(Branch.region).where(Branch.active, access.branch_filter(user)))))
-
-
 @dataclass
 class ScopeFilters:
     """A page's branch and region filter, chosen among the user's own; a value that is none of them is named."""

@@ -1,4 +1,4 @@
-"""Dashboards: leaderboards, branch and region comparison, SERVQUAL gaps; SQL over stored results."""
+"""Dashboards: leaderboards, branch and region comparison; SQL over stored results (SERVQUAL: servqual.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from sqlalchemy import case, func, select
 
 from .. import access, localtime
 from ..auth.models import User
-from ..checklists import DIMENSIONS
 from ..extensions import db
 from ..lifecycle import COUNTED_VISITS
 from ..org.models import Branch, Staff
-from ..visits.models import StaffResult, Visit, VisitDimension
+from ..visits.models import StaffResult, Visit
 from .reports import month_of
 
 
@@ -100,26 +99,3 @@ def monthly_scores(user: User, start: date, end: date, branch: Branch | None = N
     for finished_at, score in db.session.execute(query):
         months.setdefault(month_of(finished_at), []).append(score)
     return [(month, sum(values) / len(values)) for month, values in sorted(months.items())]
-
-
-def servqual(user: User, start: date, end: date, branch: Branch | None = None,
-             region: str | None = None) -> dict:
-    """Return expectation, perception and gap per dimension, the weighted gap and its trend."""
-    dims = (
-        select(VisitDimension.dimension, func.avg(VisitDimension.expectation), func.avg(VisitDimension.perception))
-        .join(Visit, VisitDimension.visit_id == Visit.id).join(Branch, Visit.branch_id == Branch.id)
-        .where(*_counted(user, start, end, branch, region), VisitDimension.expectation.is_not(None))
-        .group_by(VisitDimension.dimension)
-    )
-    found = {name: (expectation, perception) for name, expectation, perception in db.session.execute(dims)}
-    rows = [(name, *found[name], found[name][1] - found[name][0]) for name in DIMENSIONS if name in found]
-    gaps = (select(Visit.finished_at, Visit.servqual_gap).join(Branch, Visit.branch_id == Branch.id)
-            .where(*_counted(user, start, end, branch, region), Visit.servqual_gap.is_not(None)))
-    months: dict[str, list[float]] = {}
-    for finished_at, gap in db.session.execute(gaps):
-        months.setdefault(month_of(finished_at), []).append(gap)
-    every = [gap for values in months.values() for gap in values]
-    return {"dimensions": rows, "weighted_gap": sum(every) / len(every) if every else None,
-            "surveys": len(every),
-            "trend": [(month, sum(v) / len(v)) for month, v in sorted(months.items())],
-            "worst": min(rows, key=lambda row: row[3])[0] if rows else None}

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import access, charts
-from ..labels import dimension_labels, servqual_legend
+from ..labels import dimension_labels
 from ..web.requests import period
 from . import services
-from .context import staff_context
+from . import servqual as sources
+from .context import servqual_charts, staff_context
 from .lookups import reportable_staff, scope_filters
 
 bp = Blueprint("performance", __name__, url_prefix="/performance")
@@ -57,15 +58,21 @@ def leaderboard():
 def staff(code: str):
     member = reportable_staff(current_user, code)
     start, end = period()
-    return render_template("performance/staff.html", start=start, end=end, **staff_context(member, start, end))
+    customers = sources.customer_figures(start, end, [], staff=member)  # through the member's badge links
+    return render_template("performance/staff.html", start=start, end=end, customers=customers,
+                           customer_charts=servqual_charts(customers), labels=dimension_labels(),
+                           **staff_context(member, start, end))
 
 
 @bp.get("/servqual")
 def servqual():
     f = _filters()
-    figures = services.servqual(current_user, f["start"], f["end"], f["branch"], f["region"])
-    labels = dimension_labels()
-    chart = charts.servqual_chart([(labels[name], e, p) for name, e, p, _gap in figures["dimensions"]],
-                                  _("SERVQUAL dimensions"), servqual_legend()) if figures["dimensions"] else None
-    trend = charts.trend_chart(figures["trend"], _("Weighted SERVQUAL gap"), scale=(-3, 3))
-    return _page("performance/servqual.html", f, figures=figures, chart=chart, labels=labels, trend_chart=trend)
+    start, end = f["start"], f["end"]
+    where = sources.reader_scope(current_user, f["branch"], f["region"])
+    figures = sources.by_source(start, end, where)
+    compared = sources.reader_scope(current_user, region=f["region"])  # every branch of the region, side by side
+    return _page("performance/servqual.html", f, sources=figures, labels=dimension_labels(),
+                 charts={name: servqual_charts(found) for name, found in figures.items()},
+                 branches=sources.groups(start, end, compared, "branch"),
+                 regions=sources.groups(start, end, compared, "region"),
+                 staff=sources.staff_groups(start, end, where))

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..labels import dimension_labels, role_label, servqual_legend
 from ..lifecycle import UNFINISHED_ACTIONS
 from ..org.models import Branch
-from ..performance import reports
+from ..performance import reports, servqual
 from ..photos.storage import thumbnail_name
 from ..visits.models import Visit
 from ..visits.services import visit_details
@@ -94,7 +94,9 @@ def branch_context(branch: Branch, start: date, end: date) -> dict:
         select(CorrectiveAction).where(CorrectiveAction.branch_id == branch.id,
                                        CorrectiveAction.status.in_(UNFINISHED_ACTIONS))
         .order_by(CorrectiveAction.due_date)).all()
+    voices = servqual.by_source(start, end, [Branch.id == branch.id])  # shoppers' surveys and customers, apart
     return {"report": report, "ranked": ranked, "unranked": unranked, "actions": actions, "today": localtime.today(),
+            "servqual": voices, "dimension_names": dimension_labels(),
             "coverage": branch_coverage(branch, start, end, utcnow(), localtime.zone()),
             "sections": reports.grouped_by_checklist(report.sections),
             "trend_chart": charts.trend_chart(trend, str(_l("Mean score by month")))}

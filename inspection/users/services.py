@@ -58,7 +58,7 @@ def create_user(actor: User | None, email: str, account: Account, password: str 
     user = add_user(email, account.name, account.role, password, tuple(account.branch_codes), tuple(account.regions))
     if not account.active:
         user.active = False
-    user.manages_checklists = account.manages_checklists and access.holds_checklist_permission(account.role)
+    user.manages_checklists = _checklist_permission(account)
     record("user_create", actor, user.email, _summary(user))
     return user, password
 
@@ -66,12 +66,12 @@ def create_user(actor: User | None, email: str, account: Account, password: str 
 def update_user(actor: User | None, user: User, account: Account) -> None:
     """Change an account's name, role, scope or state; a change of rights ends its sessions. Flush only."""
     if account.role not in ROLES:
-        raise UserError(f"unknown role '{account.role}': use one of {', '.join(ROLES)}")
+        raise UserError("unknown role '%(role)s': use one of %(roles)s", role=account.role, roles=", ".join(ROLES))
     if actor is not None:
         access.require(actor, "users.edit", AccountChange(user, account.role, account.active))
     before = _summary(user)
     user.name, user.role, user.active = account.name.strip() or user.name, account.role, account.active
-    user.manages_checklists = account.manages_checklists and access.holds_checklist_permission(account.role)
+    user.manages_checklists = _checklist_permission(account)
     user.branches = _branches(account.branch_codes)
     user.region_rows = [UserRegion(region=region) for region in sorted(set(filter(None, account.regions)))]
     db.session.flush()
@@ -84,12 +84,19 @@ def update_user(actor: User | None, user: User, account: Account) -> None:
         record("user_update", actor, user.email, changes)
 
 
+def _checklist_permission(account: Account) -> bool:
+    """Return whether the account manages checklists; refuse the permission for a role it means nothing to."""
+    if account.manages_checklists and not access.holds_checklist_permission(account.role):
+        raise UserError("only a manager is given the permission to manage checklists")
+    return account.manages_checklists
+
+
 def _branches(codes: list[str]) -> list[Branch]:
     codes = sorted(set(filter(None, codes)))
     branches = list(db.session.scalars(select(Branch).where(Branch.code.in_(codes))))
     missing = sorted(set(codes) - {branch.code for branch in branches})
     if missing:
-        raise UserError(f"unknown branch code(s): {', '.join(missing)}")
+        raise UserError("unknown branch code(s): %(branches)s", branches=", ".join(missing))
     return branches
 
 

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..labels import password_problem_texts, role_label
 from ..org.models import Branch
 from ..problems import BadRequest
+from ..web.errors import said
 from ..web.requests import flashed_problems
 from .forms import PasswordForm, UserForm
 from .services import (
@@ -82,7 +83,7 @@ def new():
             with write_transaction():
                 user, password = create_user(current_user, form.email.data, _account(form))
         except UserError as error:
-            form.email.errors.append(str(error))
+            form.email.errors.append(said(error))
         else:  # shown on this page once, never put in the session cookie
             return render_template("users/password.html", user=user, password=password)
     return render_template("users/edit.html", form=form, user=None)
@@ -101,7 +102,7 @@ def edit(user_id: int):
                 with write_transaction():
                     update_user(current_user, user, _account(form))
             except UserError as error:
-                form.branches.errors.append(str(error))
+                form.branches.errors.append(said(error))
             else:
                 flash(_state_changed(user) if user.active != was_active else _("Saved."), "info")
                 return redirect(url_for("users.index"))
@@ -118,7 +119,7 @@ def set_active(user_id: int):
             with write_transaction():
                 update_user(current_user, user, _as_it_is(user, active=request.form.get("active") == "1"))
         except UserError as error:  # a scope that no longer holds (a branch code gone): said, nothing changed
-            flash(str(error), "error")
+            flash(said(error), "error")
         else:
             flash(_state_changed(user), "info")
     return redirect(url_for("users.index", q=request.args.get("q") or None))
@@ -161,7 +162,7 @@ def account():
             with write_transaction():
                 change_password(current_user, password_hash, session.get(SESSION_KEY))
         except UserError as error:
-            form.new.errors.extend(password_problem_texts(error.codes) or [str(error)])
+            form.new.errors.extend(password_problem_texts(error.codes) or [said(error)])
         except BadRequest:
             form.current.errors.append(_("The current password is wrong."))
         else:

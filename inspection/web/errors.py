@@ -42,6 +42,11 @@ def problem_message(problem: Problem) -> str:
     return sentence(translated(problem))
 
 
+def said(error) -> str:
+    """Return an error raised with an English template as a sentence in the user's language."""
+    return sentence(translated(error))
+
+
 def translated(error) -> str:
     """Return an error raised with an English template (a Problem, a PhotoError) in the user's language."""
     params = {name: translated(value) if hasattr(value, "template") else value

@@ -28,7 +28,7 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 def axe_script() -> str:
     """Return axe-core's source, as `make install` put it under node_modules."""
     if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: `make install` runs npm ci", pytrace=False)
+        pytest.fail(f"{AXE} is missing: `make test` runs npm ci", pytrace=False)
     return AXE.read_text(encoding="utf-8")
 
 
