@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .db import tune_engine
@@ -26,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     config.load(app, overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_proxy(app)
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
@@ -33,6 +35,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust the forwarding headers of INSPECTION_PROXY_HOPS proxies, so that limits see each client's address."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -28,6 +28,8 @@ SURVEY_DEFAULTS = {
     # A response scoring below this (0-100), or with a comment and consent, opens a follow-up case due in DAYS.
     "SURVEY_FOLLOW_UP_BELOW": 60,
     "SURVEY_FOLLOW_UP_DAYS": 3,
+    # At most this many follow-up cases a link opens in a day, so that a script cannot bury a branch in them.
+    "SURVEY_FOLLOW_UPS_PER_LINK_DAY": 20,
 }
 # Notification e-mail: off while SMTP_HOST is empty. Links in mails start with BASE_URL.
 MAIL_DEFAULTS = {
@@ -71,6 +73,9 @@ def defaults(instance_path: str) -> dict:
         # The session cookie is Secure whenever a request arrives over HTTPS; true makes it Secure always
         # (behind a proxy that ends TLS and does not say so).
         "SESSION_COOKIE_SECURE": False,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0 trusts none; behind
+        # one nginx, 1: else every customer shares the proxy's address and its rate limits.
+        "PROXY_HOPS": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",
         **MAIL_DEFAULTS,
         **SURVEY_DEFAULTS,

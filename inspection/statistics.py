@@ -107,6 +107,9 @@ def interval(count: int, total: float, squares: float, confidence: float = CONFI
     if count < 2:
         return Estimate(count, mean, confidence=confidence)
     variance = max(0.0, (squares - total * total / count) / (count - 1))  # float noise can dip below zero
+    if variance <= 1e-12 * max(1.0, mean * mean):
+        # Identical answers (common on a 7-point scale) say nothing of the spread: no interval, not a zero-width one.
+        return Estimate(count, mean, confidence=confidence)
     margin = t_quantile((1 + confidence) / 2, count - 1) * math.sqrt(variance / count)
     return Estimate(count, mean, mean - margin, mean + margin, confidence)
 

@@ -4,6 +4,7 @@ as a customer's phone sends them, and page stamps served some seconds ago."""
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -72,7 +73,8 @@ def stamp(app, link: SurveyLink, seconds_ago: float = 60) -> str:
         def get_timestamp(self) -> int:
             return int(time.time() - seconds_ago)
 
-    return URLSafeTimedSerializer(app.secret_key.encode(), salt="survey-stamp", signer=Earlier).dumps(link.id)
+    serializer = URLSafeTimedSerializer(app.secret_key.encode(), salt="survey-stamp", signer=Earlier)
+    return serializer.dumps([link.id, secrets.token_urlsafe(9)])
 
 
 def quick_form(app, link: SurveyLink, satisfied: int = 5, **fields) -> dict:

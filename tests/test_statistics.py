@@ -76,8 +76,9 @@ def test_an_interval_by_hand_and_the_small_samples():
     assert mean_interval([]) == Estimate(0, None)
     assert mean_interval([-1.5]) == Estimate(1, -1.5)  # one response: a mean, no spread to measure
     assert mean_interval([-1.5]).margin is None
-    same = mean_interval([0.7] * 5)  # no spread: float noise in the sums never makes the variance negative
-    assert same.low == pytest.approx(0.7) and same.high == pytest.approx(0.7)
+    # No spread (identical answers, common on a 7-point scale): a mean, and no zero-width "interval".
+    same = mean_interval([0.7] * 5)
+    assert same.mean == pytest.approx(0.7) and same.low is None and same.high is None and same.margin is None
 
 
 def test_wider_confidence_gives_a_wider_interval():
@@ -87,7 +88,8 @@ def test_wider_confidence_gives_a_wider_interval():
 
 @given(st.floats(min_value=0.001, max_value=0.999), st.integers(min_value=1, max_value=500))
 def test_the_quantile_inverts_the_cdf(p, df):
-    assert t_cdf(t_quantile(p, df), df) == pytest.approx(p, abs=1e-12)
+    # 1e-9: far finer than any interval shown, and above the float noise of the incomplete beta near p = 0.5.
+    assert t_cdf(t_quantile(p, df), df) == pytest.approx(p, abs=1e-9)
 
 
 def test_impossible_arguments_are_refused():

@@ -126,3 +126,28 @@ def test_refused_attempts_count_toward_the_limits_and_pages_are_not_limited(app,
     assert all(client.get(f"/s/{link.token}", environ_base={"REMOTE_ADDR": address}).status_code == 200
                for _ in range(5))
     assert _counted(link) == {"honeypot": 1, "bad_form": 1, "rate_limited": 1} and _stored() == 0
+
+
+def test_a_page_sent_twice_is_kept_once(app, link):
+    """A double tap, or a script replaying one page: the stamp is spent by the first, the second is a repeat."""
+    form = quick_form(app, link)
+    assert _send(app, link, form).status_code == 200
+    again = _send(app, link, form)  # another client: no device cookie, only the spent stamp tells
+    assert again.status_code == 409 and _stored() == 1 and _counted(link) == {"repeat": 1}
+
+
+def test_a_large_anonymous_body_is_refused_before_it_is_read(app, link):
+    refused = _send(app, link, {**quick_form(app, link), "comment": "x" * 100_000})
+    assert refused.status_code == 413 and _stored() == 0
+
+
+def test_an_ipv6_client_is_one_client_across_its_64(app):
+    from inspection.surveys import guards
+
+    keys = set()
+    for address in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"):
+        with app.test_request_context(environ_base={"REMOTE_ADDR": address}):
+            keys.add(guards.address_key())
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "2001:db8:1:3::1"}):
+        other = guards.address_key()
+    assert len(keys) == 1 and other not in keys and "2001" not in other

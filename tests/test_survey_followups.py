@@ -56,17 +56,25 @@ def test_a_score_below_the_threshold_opens_a_case_due_in_three_local_days(app, u
     case = _case(response)
     assert case is not None and case.due_date == due and case.status == ActionStatus.OPEN
     assert (case.branch_id, case.staff_id, case.visit_id, case.item_id) == (link.branch_id, None, None, None)
-    assert case.title == "顾客回访" and case.created_by_id == users["manager"].id and not case.critical
+    assert case.title == "顾客回访（得分 0）" and case.created_by_id == users["manager"].id and not case.critical
 
 
-def test_a_comment_with_consent_opens_a_case_titled_by_the_comment(app, users, surveys):
+def test_a_comment_with_consent_opens_a_case_whose_title_never_repeats_the_comment(app, users, surveys):
     link = enable(users["manager"], "E1", staff="E1-S1")
-    comment = "营业员办理业务时一直在看手机，" * 10
+    comment = "营业员办理业务时一直在看手机，请回电 13900000000"
     response = _answer(app, link, comment=comment, consent="yes", contact="13900000000")
     case = _case(response)
     assert response.score == 100 and case is not None and case.staff_id == link.staff_id
-    assert case.title == case_title(comment) and len(case.title) == 80 and case.title.endswith("…")
-    assert comment.startswith(case.title[:-1])
+    # Lists, notices and PDFs show the title: the customer's words (and numbers) stay on the case page.
+    assert case.title == case_title(response) == "顾客回访（得分 100）" and "139" not in case.title
+
+
+def test_a_link_opens_at_most_its_daily_cap_of_cases(app, users, surveys):
+    app.config["SURVEY_FOLLOW_UPS_PER_LINK_DAY"] = 2
+    link = enable(users["manager"], "E1")
+    poor = {"a.satisfied": "1", "a.solved": "false", "a.wait": "long"}
+    responses = [_answer(app, link, **poor) for _ in range(3)]  # each scores 0: each would need a case
+    assert [_case(response) is not None for response in responses] == [True, True, False]
 
 
 @pytest.mark.parametrize("fields", [
@@ -97,4 +105,4 @@ def test_the_branchs_managers_are_told_and_no_one_else(app, users, surveys):
     assert sorted(note.user_id for note in told) == sorted([users["manager"].id, branch_only.id])
     assert west.id not in {note.user_id for note in told} and case.created_by_id == users["admin"].id
     assert {note.kind for note in told} == {"followup.opened"}
-    assert told[0].params == {"branch_name": "Branch E1", "title": "顾客回访", "due_date": case.due_date.isoformat()}
+    assert told[0].params == {"branch_name": "Branch E1", "title": case.title, "due_date": case.due_date.isoformat()}

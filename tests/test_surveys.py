@@ -6,9 +6,11 @@ import logging
 import re
 from pathlib import Path
 
+import flask
 import pytest
 from sqlalchemy import func, select, text
 
+from inspection import create_app
 from inspection.catalog.models import ChecklistVersion
 from inspection.catalog.services import get_catalog, refresh_catalog
 from inspection.extensions import db
@@ -16,6 +18,7 @@ from inspection.org.models import Branch, Staff
 from inspection.surveys.models import SurveyLink, SurveyRejection, SurveyResponse
 
 from . import factories
+from .conftest import _test_config
 from .survey_pages import enable, link_of, offer_surveys, quick_form, servqual_form
 
 
@@ -285,3 +288,17 @@ def test_a_signed_in_users_language_wins_over_the_address(app, users, surveys):
     client.post("/language", data={"locale": "zh_CN"})
     assert '<html lang="zh-Hans-CN">' in client.get(f"/s/{link.token}?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in app.test_client().get(f"/s/{link.token}?lang=en").get_data(as_text=True)
+
+
+def test_behind_one_proxy_each_customer_has_an_address_of_their_own(database, tmp_path):
+    """With INSPECTION_PROXY_HOPS=1 the limits key on the forwarded client, not on the proxy."""
+    app = create_app(_test_config({**database, "PROXY_HOPS": 1}, tmp_path / "media"))
+    seen = []
+    app.add_url_rule("/_seen", "seen", lambda: seen.append(flask.request.remote_addr) or "ok")
+    try:
+        app.test_client().get("/_seen", headers={"X-Forwarded-For": "203.0.113.7"},
+                              environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert seen == ["203.0.113.7"]

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import secrets
 from datetime import timedelta
 
 from flask import Response, current_app, g, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import localtime
 from ..db import utcnow, write_transaction
@@ -30,8 +33,17 @@ def _secret() -> bytes:
 
 def address_key() -> str:
     """Return the limiter's key for the client address: a keyed hash, never the address itself."""
-    digest = hmac.new(_secret(), (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(_secret(), _client(request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
     return "survey-address:" + digest[:32]
+
+
+def _client(address: str) -> str:
+    """Return what stands for one client: its IPv4 address, or its IPv6 /64 (a phone picks any address in it)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else str(parsed)
 
 
 def link_key() -> str:
@@ -45,22 +57,26 @@ def count_rate_limited(_limit) -> None:
         return
     g.survey_refusal_counted = True
     link = link_by_token(str((request.view_args or {}).get("token", "")))
-    if link is not None:
+    if link is None:
+        return
+    try:
         with write_transaction():
             count_rejection(link.id, RATE_LIMITED)
+    except SQLAlchemyError:  # under a flood the count may lose a row; the refusal itself must stand
+        current_app.logger.warning("a survey refusal was not counted", exc_info=True)
 
 
 def issue_stamp(link: SurveyLink) -> str:
-    """Return the signed stamp a page is served with: its link and when it was served."""
-    return URLSafeTimedSerializer(_secret(), salt="survey-stamp").dumps(link.id)
+    """Return the signed stamp a page is served with: its link, a nonce (a stamp is spent once) and the time."""
+    return URLSafeTimedSerializer(_secret(), salt="survey-stamp").dumps([link.id, secrets.token_urlsafe(9)])
 
 
 def stamp_age(link: SurveyLink, stamp: str) -> float | None:
     """Return the seconds since the stamp's page was served, or None if it is missing, forged, old or another's."""
     try:
-        link_id, served = URLSafeTimedSerializer(_secret(), salt="survey-stamp").loads(
+        (link_id, _nonce), served = URLSafeTimedSerializer(_secret(), salt="survey-stamp").loads(
             stamp, max_age=STAMP_MAX_AGE, return_timestamp=True)
-    except BadSignature:  # expired stamps too
+    except (BadSignature, TypeError, ValueError):  # expired stamps too
         return None
     return (utcnow() - served).total_seconds() if link_id == link.id else None
 

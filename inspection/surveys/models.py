@@ -61,6 +61,8 @@ class SurveyResponse(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     consent: Mapped[bool] = mapped_column(default=False)
     contact: Mapped[str | None] = mapped_column(String(200))  # kept only when consent is given
+    # The hash of the page stamp the answers came with: a stamp is spent once (a double tap, a replayed POST).
+    stamp_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     link: Mapped[SurveyLink] = relationship()
     branch: Mapped[Branch] = relationship()

@@ -48,9 +48,11 @@ def _language() -> str:
     return next((code for code in current_app.config["LANGUAGES"] if Locale.parse(code) == current), str(current))
 
 
-def _switch() -> dict:
+def _switch() -> dict | None:
     """Return the other language's link: this page with ?lang= (a customer has no account to remember it)."""
-    target = next(code for code in current_app.config["LANGUAGES"] if code != _language())
+    target = next((code for code in current_app.config["LANGUAGES"] if code != _language()), None)
+    if target is None:
+        return None
     return {"href": url_for(request.endpoint, **(request.view_args or {}), lang=target),
             "label": Locale.parse(target).get_language_name(target), "lang": target.replace("_", "-")}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -38,8 +40,11 @@ def live_checklist(link: SurveyLink) -> Checklist | None:
 
 
 def store_response(link: SurveyLink, checklist: Checklist, answers: dict, comment: str, consent: bool,
-                   contact: str) -> SurveyResponse:
-    """Store checked answers with the branch and staff of the link, and nothing of who sent them. Flush only."""
+                   contact: str, stamp: str) -> SurveyResponse:
+    """Store checked answers with the branch and staff of the link, and nothing of who sent them. Flush only.
+
+    IntegrityError when the page stamp was spent already: the same page sent twice is one response.
+    """
     result = score(checklist, answers)
     frozen = freeze(checklist)
     response = SurveyResponse(
@@ -47,6 +52,7 @@ def store_response(link: SurveyLink, checklist: Checklist, answers: dict, commen
         checklist_version=frozen.version, answers=answers, result=result.to_dict(), score=result.score,
         servqual_gap=result.servqual_gap, comment=comment, consent=consent,
         contact=(contact or None) if consent else None,  # contact details are kept only with consent
+        stamp_digest=hashlib.sha256(stamp.encode()).hexdigest(),
     )
     db.session.add(response)
     db.session.flush()

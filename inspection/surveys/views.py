@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 
 from .. import access
@@ -21,6 +22,7 @@ from .responses import HONEYPOT, REPEAT, TOO_FAST, count_rejection, link_by_toke
 bp = Blueprint("surveys", __name__)
 # What a customer's refused answers get: a page that says so (status, outcome), or the form again.
 REFUSED_PAGES = {HONEYPOT: 400, REPEAT: 409}
+PUBLIC_MAX_BYTES = 64 * 1024
 
 
 # -- managers: links and QR codes ----------------------------------------------------------------
@@ -82,6 +84,14 @@ def _change_link(link_id: int, change, done: str):
 
 # -- customers: the public page ------------------------------------------------------------------
 
+@bp.before_app_request
+def small_public_bodies():
+    """Refuse a large anonymous body before anything reads it: answers are a few KB, the app allows 100 MB."""
+    # Registered with the blueprint, so it runs before the app's own hooks that read the form.
+    if request.endpoint == "surveys.public":
+        request.max_content_length = PUBLIC_MAX_BYTES
+
+
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @csrf.exempt  # no session to ride on: the page stamp, the limits and the device cookie guard it instead
 @limiter.limit(lambda: current_app.config["SURVEY_RATE_PER_LINK"], key_func=guards.link_key, methods=["POST"],
@@ -121,9 +131,15 @@ def _answer(link, checklist):
     if problems:
         return form_page(link, checklist, form.get(guards.STAMP_FIELD, ""), "invalid", 422, form,
                          item_errors(problems))
-    with write_transaction():
-        response = store_response(link, checklist, answers, comment, consent, contact)
-        open_follow_up(response, link)
+    try:
+        with write_transaction():
+            response = store_response(link, checklist, answers, comment, consent, contact,
+                                      form.get(guards.STAMP_FIELD, ""))
+            open_follow_up(response, link)
+    except IntegrityError:  # the page's stamp was spent: a double tap or a replay, kept once
+        with write_transaction():
+            count_rejection(link.id, REPEAT)
+        return message_page(REPEAT, REFUSED_PAGES[REPEAT], link)
     page = message_page("accepted", 200, link)
     guards.remember_answer(page, link)
     return page

@@ -45,6 +45,7 @@ def upgrade():
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("consent", sa.Boolean(), nullable=False),
         sa.Column("contact", sa.String(200), nullable=True),
+        sa.Column("stamp_digest", sa.String(64), nullable=True, unique=True),
     )
     op.create_index("ix_survey_responses_branch_submitted", "survey_responses", ["branch_id", "submitted_at"])
     op.create_table(
@@ -61,13 +62,17 @@ def upgrade():
         batch_op.alter_column("item_id", existing_type=sa.String(100), nullable=True)
         batch_op.add_column(sa.Column("response_id", sa.Integer(), nullable=True))
         batch_op.create_unique_constraint("uq_corrective_actions_response_id", ["response_id"])
-        batch_op.create_foreign_key("fk_corrective_actions_response_id", "survey_responses", ["response_id"], ["id"],
-                                    ondelete="CASCADE")
+        batch_op.create_foreign_key("fk_corrective_actions_response_id_survey_responses", "survey_responses",
+                                    ["response_id"], ["id"], ondelete="CASCADE")
 
 
 def downgrade():
+    # Follow-up cases have no visit: they cannot stay once visit_id is required again.
+    op.execute("DELETE FROM action_comments WHERE action_id IN "
+               "(SELECT id FROM corrective_actions WHERE response_id IS NOT NULL)")
+    op.execute("DELETE FROM corrective_actions WHERE response_id IS NOT NULL")
     with op.batch_alter_table("corrective_actions", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_corrective_actions_response_id", type_="foreignkey")
+        batch_op.drop_constraint("fk_corrective_actions_response_id_survey_responses", type_="foreignkey")
         batch_op.drop_constraint("uq_corrective_actions_response_id", type_="unique")
         batch_op.drop_column("response_id")
         batch_op.alter_column("item_id", existing_type=sa.String(100), nullable=False)
