@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import delete, func, select
@@ -17,6 +18,11 @@ from inspection.visits.models import Visit
 
 from .conftest import SIZES, login, screenshot, sign_in_form
 from .test_field_app import FORM, answer_everything, photo_file
+
+# Chromium's offline emulation with a service worker now and then leaves a navigation hanging under a full
+# run's load (seen about once in three runs, never alone): one retry, so that such a hang is not a failure,
+# while a real regression still fails twice.
+pytestmark = pytest.mark.flaky(reruns=1)
 
 
 def visit_count(live_server, email: str = "inspector@example.com") -> int:
