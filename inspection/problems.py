@@ -23,6 +23,13 @@ class Problem(Exception):
         super().__init__(self.message)
         self.details = list(details or [])
 
+    @classmethod
+    def about(cls, field: str, code: str, message: str, **params) -> Problem:
+        """Return a problem with one field at fault, whose detail says the same message under a stable code."""
+        problem = cls(message, **params)
+        problem.details.append({"field": field, "code": code, "message": problem.message})
+        return problem
+
 
 class BadRequest(Problem):
     """A request that is malformed: a missing field, an unknown action, a date that is not a date."""

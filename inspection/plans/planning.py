@@ -109,29 +109,29 @@ def _announce(plan: Plan) -> None:
 
 def _rule(actor: User, request: PlanRequest, timezone: str) -> tuple[generate.Rule, dict[int, Branch]]:
     if not 1 <= request.months <= MAX_MONTHS:
-        raise _invalid("months", "plan_months", f"a plan covers 1 to {MAX_MONTHS} months")
+        raise Invalid.about("months", "plan_months", f"a plan covers 1 to {MAX_MONTHS} months")
     if not EARLIEST_YEAR <= request.first_month.year <= LATEST_YEAR - 2:
-        raise _invalid("first_month", "implausible_date", "the first month is not plausible")
+        raise Invalid.about("first_month", "implausible_date", "the first month is not plausible")
     if len(request.name) > NAME_CHARS:
-        raise _invalid("name", "text_too_long", f"name has at most {NAME_CHARS} characters")
+        raise Invalid.about("name", "text_too_long", f"name has at most {NAME_CHARS} characters")
     if request.window_days is not None and not 1 <= request.window_days <= 31:
-        raise _invalid("window_days", "plan_window_days", "a window lasts 1 to 31 days")
+        raise Invalid.about("window_days", "plan_window_days", "a window lasts 1 to 31 days")
     if len(request.scenario) > SCENARIO_CHARS:
-        raise _invalid("scenario", "text_too_long", f"scenario has at most {SCENARIO_CHARS} characters")
+        raise Invalid.about("scenario", "text_too_long", f"scenario has at most {SCENARIO_CHARS} characters")
     check_length("brief", request.brief)
     slots = []
     for checklist_id, count in request.counts.items():
         if not 0 <= count <= MAX_PER_MONTH:
-            raise _invalid(f"count.{checklist_id}", "plan_count", f"0 to {MAX_PER_MONTH} visits a month")
+            raise Invalid.about(f"count.{checklist_id}", "plan_count", f"0 to {MAX_PER_MONTH} visits a month")
         if count:
             checklist = assignable_checklist(checklist_id)
             slots.append(generate.Slot(checklist.id, checklist.kind, count))
     if not slots:
-        raise _invalid("counts", "plan_empty", "plan at least one visit a month")
+        raise Invalid.about("counts", "plan_empty", "plan at least one visit a month")
     branches = {b.id: b for b in db.session.scalars(access.scoped_branches(actor).where(
         Branch.region == request.region))}
     if not branches:
-        raise _invalid("region", "plan_region", f"no active branch of region '{request.region}' in your scope")
+        raise Invalid.about("region", "plan_region", f"no active branch of region '{request.region}' in your scope")
     return generate.Rule(request.first_month.replace(day=1), request.months, tuple(slots), timezone,
                          request.window_days), branches
 
@@ -163,6 +163,3 @@ def _assigned_since(people: dict, branches: dict, since: datetime) -> list[tuple
         Assignment.status.in_(PLANNED_ASSIGNMENTS), Assignment.window_start >= since,
         Assignment.assignee_id.in_(list(people)), Assignment.branch_id.in_(list(branches))))]
 
-
-def _invalid(field_name: str, code: str, message: str) -> Invalid:
-    return Invalid(message, [{"field": field_name, "code": code, "message": message}])

@@ -45,7 +45,7 @@ def assignable_checklist(checklist_id: str) -> Checklist:
     """Return a loaded checklist by id; Invalid naming it otherwise."""
     checklist = get_catalog().checklists.get(checklist_id)
     if checklist is None:
-        raise _invalid("checklist", "unknown_checklist", f"unknown checklist '{checklist_id}'")
+        raise Invalid.about("checklist", "unknown_checklist", f"unknown checklist '{checklist_id}'")
     return checklist
 
 
@@ -54,13 +54,14 @@ def check_draft(actor: User, draft: Draft) -> None:
     if not access.can(actor, "assignment.assign", draft):
         raise Forbidden("you do not manage branch %(code)s", code=draft.branch.code)
     if not (EARLIEST_YEAR <= draft.window_start.year and draft.window_end.year <= LATEST_YEAR):
-        raise _invalid("window_start", "implausible_date", f"windows lie between {EARLIEST_YEAR} and {LATEST_YEAR}")
+        raise Invalid.about("window_start", "implausible_date",
+                            f"windows lie between {EARLIEST_YEAR} and {LATEST_YEAR}")
     if draft.window_end <= draft.window_start:
-        raise _invalid("window_end", "window_order", "the window ends before it starts")
+        raise Invalid.about("window_end", "window_order", "the window ends before it starts")
     if draft.window_end - draft.window_start > LONGEST_WINDOW:
-        raise _invalid("window_end", "window_too_long", "a window lasts at most a year")
+        raise Invalid.about("window_end", "window_too_long", "a window lasts at most a year")
     if len(draft.scenario) > SCENARIO_CHARS:
-        raise _invalid("scenario", "text_too_long", f"scenario has at most {SCENARIO_CHARS} characters")
+        raise Invalid.about("scenario", "text_too_long", f"scenario has at most {SCENARIO_CHARS} characters")
     check_length("brief", draft.brief)
     _check_assignee(draft.assignee, draft.checklist.kind, draft.branch)
 
@@ -69,9 +70,9 @@ def _check_assignee(assignee: User, kind: str, branch: Branch) -> None:
     """Refuse someone who may not do this kind of visit here, or who would be recognised on a mystery shop."""
     refusal = access.assignable_refusal(assignee, kind, branch)
     if refusal:
-        raise _invalid("assignee", "not_assignable", f"{assignee.email} cannot take this visit: {refusal}")
+        raise Invalid.about("assignee", "not_assignable", f"{assignee.email} cannot take this visit: {refusal}")
     if kind in access.ANONYMOUS_KINDS and assignee.email in known_staff_emails(branch):
-        raise _invalid("assignee", "known_staff", f"{assignee.email} is known staff at branch {branch.code}")
+        raise Invalid.about("assignee", "known_staff", f"{assignee.email} is known staff at branch {branch.code}")
 
 
 def known_staff_emails(branch: Branch) -> set[str]:
@@ -107,7 +108,7 @@ def decline(actor: User, assignment: Assignment, reason: str) -> None:
     """Give an assignment back with a reason, for a manager to reassign. Flush only."""
     access.require_step(actor, "assignment", AssignmentStep.DECLINE, assignment)
     if not reason.strip():
-        raise _invalid("reason", "reason_missing", "say why you decline it")
+        raise Invalid.about("reason", "reason_missing", "say why you decline it")
     check_length("reason", reason)
     _move(assignment, AssignmentStep.DECLINE, decline_reason=reason.strip())
     record("assignment_decline", actor, str(assignment.id), {})
@@ -175,7 +176,7 @@ def check_for_visit(actor: User, assignment_id: int, checklist_id: str, branch: 
     if assignment is None or assignment.assignee_id != actor.id:
         raise NotFound("no assignment %(id)s of yours", id=assignment_id)
     if assignment.checklist_id != checklist_id or assignment.branch_id != branch.id:
-        raise _invalid("assignment", "assignment_mismatch",
+        raise Invalid.about("assignment", "assignment_mismatch",
                        f"assignment {assignment_id} is for {assignment.checklist_id} at {assignment.branch.code}")
     access.require_step(actor, "assignment", AssignmentStep.COMPLETE, assignment)
     return assignment
@@ -192,14 +193,14 @@ def assignee_by_email(email: str) -> User:
     """Return the account with this e-mail address; Invalid naming it otherwise."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise _invalid("assignee", "unknown_user", f"no account '{email}'")
+        raise Invalid.about("assignee", "unknown_user", f"no account '{email}'")
     return user
 
 
 def branch_by_code(code: str) -> Branch:
     branch = db.session.scalar(select(Branch).where(Branch.code == code.strip()))
     if branch is None:
-        raise _invalid("branch", "unknown_branch", f"unknown branch '{code}'")
+        raise Invalid.about("branch", "unknown_branch", f"unknown branch '{code}'")
     return branch
 
 
@@ -216,7 +217,4 @@ def remind_due(today: date, zone: ZoneInfo) -> int:
                        f"/assignments/{assignment.id}", key=f"due:{assignment.id}") is not None
     return sent
 
-
-def _invalid(field: str, code: str, message: str) -> Invalid:
-    return Invalid(message, [{"field": field, "code": code, "message": message}])
 

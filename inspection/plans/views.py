@@ -148,8 +148,8 @@ def _plan_request() -> planning.PlanRequest:
         counts = {c.id: int(form.get(f"count.{c.id}") or 0) for c in _checklists()}
         window_days = int(form["window_days"]) if form.get("window_days") else None
     except ValueError:
-        message = "the first month is written YYYY-MM; months, counts and window days are whole numbers"
-        raise Invalid(message, [{"field": "plan", "code": "plan_form", "message": message}]) from None
+        raise Invalid.about("plan", "plan_form", "the first month is written YYYY-MM; months, counts and window "
+                            "days are whole numbers") from None
     return planning.PlanRequest(name=form.get("name", ""), region=form.get("region", ""), first_month=first,
                                 months=months, counts=counts, window_days=window_days,
                                 scenario=form.get("scenario", ""), brief=form.get("brief", ""))

@@ -24,9 +24,8 @@ def text_problem(value: str) -> str | None:
 
 def _refuse(where: str, key: str, problem: str):
     name = key if text_problem(key) is None else repr(key)[:40]
-    refused = BadRequest("the %(where)s '%(name)s' %(problem)s", where=where, name=name, problem=problem)
-    refused.details.append({"field": name, "code": "bad_text", "message": refused.message})
-    raise refused
+    raise BadRequest.about(name, "bad_text", "the %(where)s '%(name)s' %(problem)s", where=where, name=name,
+                           problem=problem)
 
 
 def check_request_text() -> None:
