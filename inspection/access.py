@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, false, or_, select, true
 
 from .auth.models import Role, User, UserRegion, user_branches
-from .lifecycle import ACTIONS, ASSIGNMENTS, VISITS, Lifecycle, Party, VisitStatus
+from .lifecycle import ACTIONS, ASSIGNMENTS, COUNTED_VISITS, VISITS, Lifecycle, Party, VisitStatus
 from .org.models import Branch
 from .problems import BadRequest, Forbidden
 
@@ -24,11 +24,14 @@ FILL_KINDS = {
     Role.MANAGER: frozenset(),
     Role.INSPECTOR: frozenset({"inspection", "call_qc"}),
     Role.SHOPPER: frozenset({"mystery_shop", "survey"}),
+    Role.BRANCH: frozenset(),
 }
 REVIEWERS = frozenset({Role.ADMIN, Role.MANAGER})
+# The branch side reads its own branches' visits once released (never before), and every standard it is held to.
+BRANCH_SIDE = frozenset({Role.BRANCH})
 # Filled in by mystery shoppers, who must stay unknown to the branch side: only reviewers see who they are.
 ANONYMOUS_KINDS = frozenset({"mystery_shop", "survey"})
-REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR})
+REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR, Role.BRANCH})
 LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS, "assignment": ASSIGNMENTS}
 
 
@@ -84,6 +87,8 @@ def visit_filter(user: User, visits):
     in_branches = visits.branch_id.in_(select(Branch.id).where(branch_filter(user)))
     if user.role in REVIEWERS:
         return in_branches
+    if user.role in BRANCH_SIDE:
+        return and_(in_branches, visits.status.in_(COUNTED_VISITS))
     return and_(in_branches, visits.kind.in_(sorted(fill_kinds(user))))
 
 
@@ -106,8 +111,8 @@ def fill_kinds(user: User) -> frozenset[str]:
 
 
 def listable_kinds(user: User) -> frozenset[str]:
-    """Return the checklist kinds the user may read: what they fill in, or every kind for reviewers."""
-    return ALL_KINDS if user.role in REVIEWERS else fill_kinds(user)
+    """Return the checklist kinds the user may read: what they fill in, or every kind for reviewers and branches."""
+    return ALL_KINDS if user.role in REVIEWERS | BRANCH_SIDE else fill_kinds(user)
 
 
 # -- decisions ----------------------------------------------------------------------------------
@@ -125,6 +130,8 @@ def _views_visit(user: User, visit) -> bool:
         return visit.submitter_id == user.id
     if user.role in REVIEWERS:
         return in_scope(user, visit.branch)
+    if user.role in BRANCH_SIDE:
+        return visit.status in COUNTED_VISITS and in_scope(user, visit.branch)
     return visit.kind in fill_kinds(user) and in_scope(user, visit.branch)  # inspectors: their own kinds
 
 
@@ -202,6 +209,8 @@ RULES = {
         holds_checklist_permission(user.role) and bool(user.manages_checklists)),
     "assignment.view": _views_assignment,
     "plans.manage": lambda user, _: user.role in REVIEWERS,
+    # Field work (assignments, the outbox): for whoever fills checklists in or plans them; not the branch side.
+    "assignments.list": lambda user, _: bool(fill_kinds(user)) or user.role in REVIEWERS,
     # Customer survey links and their posters: of one branch, or (None) of some branch in the user's scope.
     "surveys.manage": lambda user, branch: _manages(user, branch) if branch is not None else user.role in REVIEWERS,
     "coverage.view": lambda user, _: user.role in REVIEWERS,

@@ -10,6 +10,7 @@ ROLE_LABELS = {
     "manager": _l("Manager"),
     "inspector": _l("Inspector"),
     "shopper": _l("Mystery shopper"),
+    "branch": _l("Branch manager"),
 }
 KIND_LABELS = {
     "inspection": _l("Inspection"),

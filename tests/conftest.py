@@ -135,6 +135,12 @@ def users(org):
 
 
 @pytest.fixture
+def branch_lead(org):
+    """Return the branch side's manager of branch E1 (role "branch")."""
+    return factories.make_user("branch", branches=("E1",))
+
+
+@pytest.fixture
 def small(app):
     """Serve the test checklists (tests/fixtures) instead of the shipped ones."""
     app.config["CHECKLIST_DIR"] = str(factories.FIXTURES)

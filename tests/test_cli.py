@@ -184,7 +184,7 @@ def test_demo_loads_once(runner):
     assert first.exit_code == 0, first.output
     assert "manager@example.com" in first.output
     counts = [count(model) for model in (User, Branch, Staff, Visit, StaffResult, ChecklistVersion)]
-    assert counts[:3] == [4, 10, 60]
+    assert counts[:3] == [5, 10, 60] and "branch@example.com" in first.output
     assert counts[3] > 20 and counts[4] > counts[3] and counts[5] == 4
     second = runner.invoke(args=["demo"])
     assert "already loaded" in second.output

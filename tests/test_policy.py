@@ -55,7 +55,8 @@ def controls(client, path: str) -> Controls:
 def people(app, org, users):
     app.config["CHECKLIST_DIR"] = str(factories.FIXTURES)
     extra = {"west_manager": factories.make_user("manager", regions=("West",)),
-             "manager2": factories.make_user("manager", regions=("East",))}
+             "manager2": factories.make_user("manager", regions=("East",)),
+             "branch": factories.make_user("branch", branches=("E1",))}
     db.session.commit()
     return {**users, **extra}
 
@@ -83,6 +84,7 @@ VISIT_STEPS = [  # who sees which review steps and links on the visit page, by v
     ("manager", "returned", set()),
     ("inspector", "submitted", set()),
     ("inspector", "returned", {"correct"}),
+    ("branch", "released", set()),
 ]
 
 
@@ -97,13 +99,14 @@ def test_the_visit_page_shows_the_steps_of_the_lifecycle_table(app, people, role
     assert shown == expected == allowed
 
 
-@pytest.mark.parametrize("role", ["admin", "manager", "manager2", "inspector", "west_manager", "shopper"])
+@pytest.mark.parametrize("role", ["admin", "manager", "manager2", "inspector", "west_manager", "shopper", "branch"])
 @pytest.mark.parametrize("state", sorted(STATES))
 def test_every_button_and_link_on_a_visit_page_works_for_who_sees_it(app, people, role, state):
     client = _signed_in(app, people[role])
     visit = _visit(people, state)
     response = client.get(f"/visits/{visit.uuid}")
-    if role in ("west_manager", "shopper"):  # outside their scope: the visit does not exist for them
+    hidden = role in ("west_manager", "shopper") or (role == "branch" and state != "released")
+    if hidden:  # outside their scope, or not released to the branch: the visit does not exist for them
         assert response.status_code == 404
         return
     page = controls(client, f"/visits/{visit.uuid}")
@@ -160,6 +163,7 @@ def test_the_action_page_shows_exactly_the_allowed_steps(app, people, role, stat
     ("manager", {"/performance/", "/actions"}),
     ("inspector", {"/performance/", "/actions"}),
     ("shopper", set()),
+    ("branch", {"/performance/", "/actions"}),
 ])
 def test_the_navigation_offers_what_the_policy_allows(app, people, role, links):
     client = _signed_in(app, people[role])

@@ -57,6 +57,7 @@ IDENTITIES = (
     "other_shopper",  # another shopper of region East
     "other_region_manager",  # manager of region West
     "other_branch_inspector",  # inspector whose scope is branch W1 only
+    "branch_lead",  # the manager of branch E1 (branch side): reads its released visits, never who shopped them
 )
 SCOPES = {
     "admin": ("admin", (), ()),
@@ -66,167 +67,169 @@ SCOPES = {
     "other_shopper": ("shopper", ("East",), ()),
     "other_region_manager": ("manager", ("West",), ()),
     "other_branch_inspector": ("inspector", (), ("W1",)),
+    "branch_lead": ("branch", (), ("E1",)),
 }
 
 # -- the table ------------------------------------------------------------------------------------
 # (method, rule) -> {resource: statuses}; the statuses are in the order of IDENTITIES:
-#   anon admin mgr insp shop shop2 mgrW inspW1
+#   anon admin mgr insp shop shop2 mgrW inspW1 branch
 # The resource names what the rule's parameters point at (see World.resource); "-" where nothing varies.
 
 EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
-    ("GET", "/"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/healthz"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/favicon.ico"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/login"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
-    ("POST", "/login"): {"-": (400, 400, 400, 400, 400, 400, 400, 400)},  # empty form: refused, nobody signed in
-    ("POST", "/logout"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
-    ("POST", "/language"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
-    ("GET", "/account"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
-    ("POST", "/account"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},  # wrong current password: form again
-    ("POST", "/account/sessions/end"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
+    ("GET", "/"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/healthz"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/favicon.ico"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/login"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("POST", "/login"): {"-": (400, 400, 400, 400, 400, 400, 400, 400, 400)},  # empty form: refused, nobody signed in
+    ("POST", "/logout"): {"-": (302, 302, 302, 302, 302, 302, 302, 302, 302)},
+    ("POST", "/language"): {"-": (302, 302, 302, 302, 302, 302, 302, 302, 302)},
+    ("GET", "/account"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("POST", "/account"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},  # wrong current password: form again
+    ("POST", "/account/sessions/end"): {"-": (302, 302, 302, 302, 302, 302, 302, 302, 302)},
     # the installable field app: public shell, the signed-in user's outbox and what their device keeps
-    ("GET", "/manifest.webmanifest"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/sw.js"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/offline"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/outbox"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/offline/session"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/offline/pages"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/manifest.webmanifest"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/sw.js"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/offline"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/outbox"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/offline/session"): {"-": (401, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/offline/pages"): {"-": (401, 200, 200, 200, 200, 200, 200, 200, 200)},
     # filling in: the catalog holds only "small" (kind inspection)
-    ("GET", "/checklists/<checklist_id>"): {"-": (302, 200, 404, 200, 404, 404, 404, 200)},
-    ("GET", "/checklists/<checklist_id>/new"): {"-": (302, 200, 404, 200, 404, 404, 404, 404)},  # ?branch=E1
+    ("GET", "/checklists/<checklist_id>"): {"-": (302, 200, 404, 200, 404, 404, 404, 200, 404)},
+    ("GET", "/checklists/<checklist_id>/new"): {"-": (302, 200, 404, 200, 404, 404, 404, 404, 404)},  # ?branch=E1
     # visits
-    ("GET", "/visits"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/visits"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/visits/<uuid:visit_uuid>"): {
-        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
-        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
-        "W1 inspection": (302, 200, 404, 404, 404, 404, 200, 200),  # the other identities see their own
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404, 200),
+        "W1 inspection": (302, 200, 404, 404, 404, 404, 200, 200, 404),  # the other identities see their own
     },
     ("GET", "/visits/<uuid:visit_uuid>/diff"): {
-        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
-        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404, 200),
     },
     ("GET", "/visits/<uuid:visit_uuid>/correct"): {  # only the submitter of a returned visit
-        "returned mystery shop": (302, 404, 404, 404, 200, 404, 404, 404),
-        "returned inspection": (302, 404, 404, 200, 404, 404, 404, 404),
+        "returned mystery shop": (302, 404, 404, 404, 200, 404, 404, 404, 404),
+        "returned inspection": (302, 404, 404, 200, 404, 404, 404, 404, 404),
     },
     ("POST", "/visits/<uuid:visit_uuid>/review"): {  # action=start on a submitted visit
-        "mystery shop": (302, 302, 302, 404, 403, 404, 404, 404),
-        "submitted inspection": (302, 302, 302, 403, 404, 404, 404, 404),
+        "mystery shop": (302, 302, 302, 404, 403, 404, 404, 404, 404),
+        "submitted inspection": (302, 302, 302, 403, 404, 404, 404, 404, 404),
     },
     ("POST", "/visits/<uuid:visit_uuid>/actions"): {  # item_id=clean, failed in a released visit
-        "released inspection": (302, 302, 302, 403, 404, 404, 404, 404),
+        "released inspection": (302, 302, 302, 403, 404, 404, 404, 404, 403),
     },
     ("GET", "/visits/<uuid:visit_uuid>/scorecard"): {
-        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
-        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404, 200),
     },
     ("GET", "/visits/<uuid:visit_uuid>/scorecard.pdf"): {
-        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
-        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404, 200),
     },
     ("GET", "/photos/<name>"): {
-        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404),
-        "mystery shop thumbnail": (302, 200, 200, 404, 200, 404, 404, 404),
-        "inspection": (302, 200, 200, 200, 404, 404, 404, 404),
+        "mystery shop": (302, 200, 200, 404, 200, 404, 404, 404, 404),
+        "mystery shop thumbnail": (302, 200, 200, 404, 200, 404, 404, 404, 404),
+        "inspection": (302, 200, 200, 200, 404, 404, 404, 404, 200),
     },
     # corrective actions (at branch E1)
-    ("GET", "/actions"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
-    ("GET", "/actions/<id:action_id>"): {"open action": (302, 200, 200, 200, 404, 404, 404, 404),
-                                         "follow-up case": (302, 200, 200, 200, 404, 404, 404, 404)},
-    ("POST", "/actions/<id:action_id>"): {"open action": (302, 302, 302, 403, 404, 404, 404, 404),  # step=start
-                                          "follow-up case": (302, 302, 302, 403, 404, 404, 404, 404)},
-    ("GET", "/actions/<id:action_id>/evidence"): {"closed action": (302, 200, 200, 200, 404, 404, 404, 404)},
+    ("GET", "/actions"): {"-": (302, 200, 200, 200, 403, 403, 200, 200, 200)},
+    ("GET", "/actions/<id:action_id>"): {"open action": (302, 200, 200, 200, 404, 404, 404, 404, 200),
+                                         "follow-up case": (302, 200, 200, 200, 404, 404, 404, 404, 200)},
+    ("POST", "/actions/<id:action_id>"): {"open action": (302, 302, 302, 403, 404, 404, 404, 404, 403),  # step=start
+                                          "follow-up case": (302, 302, 302, 403, 404, 404, 404, 404, 403)},
+    ("GET", "/actions/<id:action_id>/evidence"): {"closed action": (302, 200, 200, 200, 404, 404, 404, 404, 200)},
     # performance and scorecards of branch E1 and staff E1-S1
-    ("GET", "/performance/"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
-    ("GET", "/performance/leaderboard"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
-    ("GET", "/performance/servqual"): {"-": (302, 200, 200, 200, 403, 403, 200, 200)},
-    ("GET", "/performance/staff/<code>"): {"-": (302, 200, 200, 200, 403, 403, 404, 404)},
-    ("GET", "/staff/<code>/scorecard"): {"-": (302, 200, 200, 200, 404, 404, 404, 404)},
-    ("GET", "/staff/<code>/scorecard.pdf"): {"-": (302, 200, 200, 200, 404, 404, 404, 404)},
-    ("GET", "/branches/<code>/scorecard"): {"-": (302, 200, 200, 200, 404, 404, 404, 404)},
-    ("GET", "/branches/<code>/scorecard.pdf"): {"-": (302, 200, 200, 200, 404, 404, 404, 404)},
-    ("GET", "/exports/<kind>.<fmt>"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},  # scoped rows for all
+    ("GET", "/performance/"): {"-": (302, 200, 200, 200, 403, 403, 200, 200, 200)},
+    ("GET", "/performance/leaderboard"): {"-": (302, 200, 200, 200, 403, 403, 200, 200, 200)},
+    ("GET", "/performance/servqual"): {"-": (302, 200, 200, 200, 403, 403, 200, 200, 200)},
+    ("GET", "/performance/staff/<code>"): {"-": (302, 200, 200, 200, 403, 403, 404, 404, 200)},
+    ("GET", "/staff/<code>/scorecard"): {"-": (302, 200, 200, 200, 404, 404, 404, 404, 200)},
+    ("GET", "/staff/<code>/scorecard.pdf"): {"-": (302, 200, 200, 200, 404, 404, 404, 404, 200)},
+    ("GET", "/branches/<code>/scorecard"): {"-": (302, 200, 200, 200, 404, 404, 404, 404, 200)},
+    ("GET", "/branches/<code>/scorecard.pdf"): {"-": (302, 200, 200, 200, 404, 404, 404, 404, 200)},
+    ("GET", "/exports/<kind>.<fmt>"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},  # scoped rows for all
     # admin: branches and staff, users, audit log
-    ("GET", "/admin/<kind>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("GET", "/admin/<kind>/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/admin/<kind>/new"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
-    ("GET", "/admin/<kind>/<id:record_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/admin/<kind>/<id:record_id>"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/admin/<kind>/<id:record_id>/active"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/admin/<kind>/import"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
-    ("GET", "/admin/users"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("GET", "/admin/users/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/admin/users/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},  # shows the new password
-    ("GET", "/admin/users/<id:user_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/admin/users/<id:user_id>"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/admin/users/<id:user_id>/password"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/admin/users/<id:user_id>/active"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},  # active=1
-    ("GET", "/admin/audit/"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("GET", "/admin/audit/audit.csv"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/<kind>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/<kind>/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/<kind>/new"): {"-": (302, 302, 403, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/<kind>/<id:record_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/<kind>/<id:record_id>"): {"-": (302, 302, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/<kind>/<id:record_id>/active"): {"-": (302, 302, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/<kind>/import"): {"-": (302, 302, 403, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/users"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/users/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/users/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},  # shows the new password
+    ("GET", "/admin/users/<id:user_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/users/<id:user_id>"): {"-": (302, 302, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/users/<id:user_id>/password"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/users/<id:user_id>/active"): {"-": (302, 302, 403, 403, 403, 403, 403, 403, 403)},  # active=1
+    ("GET", "/admin/audit/"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/admin/audit/audit.csv"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
     # checklist management: admins, and managers given the permission (none of the managers here has it)
-    ("GET", "/checklist-editor/"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("GET", "/checklist-editor/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("GET", "/checklist-editor/files/<file_name>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/checklist-editor/preview"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
-    ("POST", "/checklist-editor/publish"): {"-": (302, 302, 403, 403, 403, 403, 403, 403)},  # the same text again
+    ("GET", "/checklist-editor/"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/checklist-editor/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/checklist-editor/files/<file_name>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/checklist-editor/preview"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/checklist-editor/publish"): {"-": (302, 302, 403, 403, 403, 403, 403, 403, 403)},  # the same text again
     ("POST", "/checklist-editor/files/<file_name>/retire"): {
-        "spare checklist": (302, 302, 403, 403, 403, 403, 403, 403)},
+        "spare checklist": (302, 302, 403, 403, 403, 403, 403, 403, 403)},
     ("POST", "/checklist-editor/retired/<file_name>/restore"): {
-        "retired checklist": (302, 302, 403, 403, 403, 403, 403, 403)},
-    ("GET", "/checklist-editor/compare/<checklist_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403)},
+        "retired checklist": (302, 302, 403, 403, 403, 403, 403, 403, 403)},
+    ("GET", "/checklist-editor/compare/<checklist_id>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
     # assignments: everyone has their own list; one assignment is seen by its assignee and the branch's managers
-    ("GET", "/assignments"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/assignments/<id:assignment_id>"): {"shop assignment": (302, 200, 200, 404, 200, 404, 404, 404)},
+    ("GET", "/assignments"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 403)},
+    ("GET", "/assignments/<id:assignment_id>"): {"shop assignment": (302, 200, 200, 404, 200, 404, 404, 404, 404)},
     # step=decline: only the assignee declines; a manager who sees it is refused, others do not know it exists
-    ("POST", "/assignments/<id:assignment_id>/<step>"): {"shop assignment": (302, 403, 403, 404, 302, 404, 404, 404)},
-    ("GET", "/assignments/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
-    ("POST", "/assignments/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},  # empty form: shown again
-    ("GET", "/assignments/import"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
-    ("POST", "/assignments/import"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},  # no rows: shown again
-    ("GET", "/plans/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
-    ("POST", "/plans/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},  # empty form: shown again
-    ("GET", "/coverage"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
-    ("GET", "/coverage.csv"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
+    ("POST", "/assignments/<id:assignment_id>/<step>"): {
+        "shop assignment": (302, 403, 403, 404, 302, 404, 404, 404, 404)},
+    ("GET", "/assignments/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("POST", "/assignments/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},  # empty form: shown again
+    ("GET", "/assignments/import"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("POST", "/assignments/import"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},  # no rows: shown again
+    ("GET", "/plans/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("POST", "/plans/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},  # empty form: shown again
+    ("GET", "/coverage"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("GET", "/coverage.csv"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
     # notifications: everyone has their own list; one notification belongs to its owner alone (the shopper's here)
-    ("GET", "/notifications"): {"-": (302, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/notifications"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/notifications/<id:notification_id>"): {
-        "shopper's notification": (302, 404, 404, 404, 302, 404, 404, 404)},
-    ("POST", "/notifications/read"): {"-": (302, 302, 302, 302, 302, 302, 302, 302)},
+        "shopper's notification": (302, 404, 404, 404, 302, 404, 404, 404, 404)},
+    ("POST", "/notifications/read"): {"-": (302, 302, 302, 302, 302, 302, 302, 302, 302)},
     # JSON API (bearer tokens)
-    ("GET", "/api/v1/assignments"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
-    ("POST", "/api/v1/assignments"): {"-": (401, 201, 201, 403, 403, 403, 403, 403)},  # at E1, to the inspector
-    ("GET", "/api/v1/coverage"): {"-": (401, 200, 200, 403, 403, 403, 200, 403)},
-    ("GET", "/api/v1/openapi.json"): {"-": (200, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/api/v1/checklists"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/api/v1/checklists/<checklist_id>"): {"-": (401, 200, 200, 200, 404, 404, 200, 200)},
-    ("GET", "/api/v1/branches"): {"-": (401, 200, 200, 200, 200, 200, 200, 200)},
-    ("GET", "/api/v1/branches/<code>/performance"): {"-": (401, 200, 200, 200, 404, 404, 404, 404)},
-    ("GET", "/api/v1/staff/<code>/performance"): {"-": (401, 200, 200, 200, 404, 404, 404, 404)},
+    ("GET", "/api/v1/assignments"): {"-": (401, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("POST", "/api/v1/assignments"): {"-": (401, 201, 201, 403, 403, 403, 403, 403, 403)},  # at E1, to the inspector
+    ("GET", "/api/v1/coverage"): {"-": (401, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("GET", "/api/v1/openapi.json"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/api/v1/checklists"): {"-": (401, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/api/v1/checklists/<checklist_id>"): {"-": (401, 200, 200, 200, 404, 404, 200, 200, 200)},
+    ("GET", "/api/v1/branches"): {"-": (401, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/api/v1/branches/<code>/performance"): {"-": (401, 200, 200, 200, 404, 404, 404, 404, 200)},
+    ("GET", "/api/v1/staff/<code>/performance"): {"-": (401, 200, 200, 200, 404, 404, 404, 404, 200)},
     # customer survey links (of branch W1, region West) and their public page, answered by anyone
-    ("GET", "/surveys"): {"-": (302, 200, 200, 403, 403, 403, 200, 403)},
-    ("POST", "/surveys/links"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403)},  # on already
-    ("POST", "/surveys/links/<id:link_id>/rotate"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403)},
-    ("POST", "/surveys/links/<id:link_id>/close"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403)},
-    ("GET", "/s/<token>"): {"W1 survey link": (200, 200, 200, 200, 200, 200, 200, 200)},
-    ("POST", "/s/<token>"): {"W1 survey link": (400, 400, 400, 400, 400, 400, 400, 400)},  # no page stamp: refused
+    ("GET", "/surveys"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("POST", "/surveys/links"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403, 403)},  # on already
+    ("POST", "/surveys/links/<id:link_id>/rotate"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403, 403)},
+    ("POST", "/surveys/links/<id:link_id>/close"): {"W1 survey link": (302, 302, 404, 403, 403, 403, 302, 403, 403)},
+    ("GET", "/s/<token>"): {"W1 survey link": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("POST", "/s/<token>"): {"W1 survey link": (400, 400, 400, 400, 400, 400, 400, 400, 400)},  # no page stamp: refused
     # survey posters: managers of the branch (a region: its branches in their scope) and admins
-    ("GET", "/surveys/posters/branch/<code>.pdf"): {"E1 survey link": (302, 200, 200, 403, 403, 403, 404, 403)},
-    ("GET", "/surveys/posters/staff/<code>.pdf"): {"E1-S1 badge link": (302, 200, 200, 403, 403, 403, 404, 403)},
-    ("GET", "/surveys/posters/region/<region>.pdf"): {"E1 survey link": (302, 200, 200, 403, 403, 403, 404, 403)},
+    ("GET", "/surveys/posters/branch/<code>.pdf"): {"E1 survey link": (302, 200, 200, 403, 403, 403, 404, 403, 403)},
+    ("GET", "/surveys/posters/staff/<code>.pdf"): {"E1-S1 badge link": (302, 200, 200, 403, 403, 403, 404, 403, 403)},
+    ("GET", "/surveys/posters/region/<region>.pdf"): {"E1 survey link": (302, 200, 200, 403, 403, 403, 404, 403, 403)},
     # a new inspection at E1: 403 out of scope or not one's kind (README: checked before any photo is read)
-    ("POST", "/api/v1/visits"): {"-": (401, 201, 403, 201, 403, 403, 403, 403)},
+    ("POST", "/api/v1/visits"): {"-": (401, 201, 403, 201, 403, 403, 403, 403, 403)},
     ("GET", "/api/v1/visits/<visit_uuid>"): {
-        "mystery shop": (401, 200, 200, 404, 200, 404, 404, 404),
-        "inspection": (401, 200, 200, 200, 404, 404, 404, 404),
-        "W1 inspection": (401, 200, 404, 404, 404, 404, 200, 200),
+        "mystery shop": (401, 200, 200, 404, 200, 404, 404, 404, 404),
+        "inspection": (401, 200, 200, 200, 404, 404, 404, 404, 200),
+        "W1 inspection": (401, 200, 404, 404, 404, 404, 200, 200, 404),
     },
     ("PUT", "/api/v1/visits/<visit_uuid>"): {  # a correction: only the submitter of a returned visit
-        "returned mystery shop": (401, 403, 403, 404, 200, 404, 404, 404),
-        "returned inspection": (401, 403, 403, 200, 404, 404, 404, 404),
+        "returned mystery shop": (401, 403, 403, 404, 200, 404, 404, 404, 404),
+        "returned inspection": (401, 403, 403, 200, 404, 404, 404, 404, 404),
     },
     ("POST", "/api/v1/visits/<visit_uuid>/review"): {  # {"action": "start"} on a submitted visit
-        "mystery shop": (401, 200, 200, 404, 403, 404, 404, 404),
-        "submitted inspection": (401, 200, 200, 403, 404, 404, 404, 404),
+        "mystery shop": (401, 200, 200, 404, 403, 404, 404, 404, 404),
+        "submitted inspection": (401, 200, 200, 403, 404, 404, 404, 404, 404),
     },
 }
 

@@ -18,6 +18,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     INSPECTOR = "inspector"
     SHOPPER = "shopper"
+    BRANCH = "branch"  # 营业厅负责人: reads its own branches' released work and appeals it, submits no visit
 
 
 ROLES = tuple(role.value for role in Role)

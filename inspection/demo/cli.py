@@ -34,5 +34,5 @@ def demo_command(months: int, allow_production: bool) -> None:
             count = load_demo(catalog.checklists, files, months=months, passwords=passwords)
             click.echo(f"demo data loaded: {len(DEMO_USERS)} users, {count} visits")
     click.echo("demo logins:")
-    for email, _name, role, _ in DEMO_USERS:
+    for email, _name, role, *_ in DEMO_USERS:
         click.echo(f"  {role:<10} {email}  {passwords[email]}")

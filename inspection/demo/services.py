@@ -27,10 +27,12 @@ from ..visits.services import Submission, presence, submit_visit
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_USERS = (
-    ("admin@example.com", "系统管理员", "admin", ()),
-    ("manager@example.com", "王经理", "manager", ("华东区",)),
-    ("inspector@example.com", "李质检", "inspector", ("华东区", "华南区", "华北区")),
-    ("shopper@example.com", "陈暗访", "shopper", ("华东区", "华南区", "华北区")),
+    # (email, name, role, regions, branches); the branch side's manager reads one branch's released visits.
+    ("admin@example.com", "系统管理员", "admin", (), ()),
+    ("manager@example.com", "王经理", "manager", ("华东区",), ()),
+    ("inspector@example.com", "李质检", "inspector", ("华东区", "华南区", "华北区"), ()),
+    ("shopper@example.com", "陈暗访", "shopper", ("华东区", "华南区", "华北区"), ()),
+    ("branch@example.com", "周店长", "branch", (), ("SH01",)),
 )
 BRANCHES = (
     ("SH01", "上海人民广场营业厅", "华东区", "上海市黄浦区人民大道 100 号"),
@@ -64,8 +66,8 @@ def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int
     branches = _branches()
     staff = _staff(branches, rng)
     passwords = passwords or {}
-    users = {email: add_user(email, name, role, passwords.get(email, DEMO_PASSWORD), regions=regions)
-             for email, name, role, regions in DEMO_USERS}
+    users = {email: add_user(email, name, role, passwords.get(email, DEMO_PASSWORD), codes, regions)
+             for email, name, role, regions, codes in DEMO_USERS}
     # Each branch has a steady "quality" so that dashboards show real differences.
     quality = {branch.code: rng.uniform(0.72, 0.97) for branch in branches}
     end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)

@@ -47,6 +47,7 @@ def _people() -> list[User]:
 @bp.get("/assignments")
 @login_required
 def index():
+    access.require(current_user, "assignments.list")
     filters = listing.Filters(state=request.args.get("state", ""), branch=request.args.get("branch", ""),
                               assignee=optional_id("assignee"))
     filters.start, filters.end = optional_period()
