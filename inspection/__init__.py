@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
+    from .calibration.views import bp as calibration_bp
     from .checklist_editor.views import bp as checklist_editor_bp
     from .coverage.views import bp as coverage_bp
     from .exports.views import bp as exports_bp
@@ -102,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
     blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
                   performance_bp, exports_bp, users_bp, audit_bp, offline_bp, plans_bp, coverage_bp, notifications_bp,
-                  checklist_editor_bp, surveys_bp)
+                  checklist_editor_bp, surveys_bp, calibration_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
@@ -128,6 +129,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Make the helpers of pages and scorecards available to every template, views loaded or not."""
     from . import access, labels
+    from .calibration.views import calibrations_waiting
     from .notifications.views import unread_badge
     from .scorecards.render import scorecard_photo, scorecard_static
     from .web.templating import FILTERS, HELPERS
@@ -136,7 +138,8 @@ def register_template_helpers(app: Flask) -> None:
         HELPERS, role_label=labels.role_label, kind_label=labels.kind_label, html_lang=labels.html_lang,
         status_label=labels.status_label, step_label=labels.step_label, problem_texts=labels.problem_texts,
         can=access.can, steps=access.steps,
-        scorecard_static=scorecard_static, scorecard_photo=scorecard_photo, unread_notifications=unread_badge)
+        scorecard_static=scorecard_static, scorecard_photo=scorecard_photo, unread_notifications=unread_badge,
+        calibrations_waiting=calibrations_waiting)
     app.jinja_env.filters.update(FILTERS)
 
 

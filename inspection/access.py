@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy import and_, false, or_, select, true
 
 from .auth.models import Role, User, UserRegion, user_branches
-from .lifecycle import ACTIONS, ASSIGNMENTS, COUNTED_VISITS, VISITS, Lifecycle, Party, VisitStatus
+from .lifecycle import (
+    ACTIONS,
+    ASSIGNMENTS,
+    CALIBRATIONS,
+    COUNTED_VISITS,
+    VISITS,
+    CalibrationStatus,
+    Lifecycle,
+    Party,
+    VisitStatus,
+)
 from .org.models import Branch
 from .problems import BadRequest, Forbidden
 
@@ -32,7 +42,10 @@ BRANCH_SIDE = frozenset({Role.BRANCH})
 # Filled in by mystery shoppers, who must stay unknown to the branch side: only reviewers see who they are.
 ANONYMOUS_KINDS = frozenset({"mystery_shop", "survey"})
 REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR, Role.BRANCH})
-LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS, "assignment": ASSIGNMENTS}
+LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS, "assignment": ASSIGNMENTS,
+                                    "calibration": CALIBRATIONS}
+# Customers answer surveys: evaluators calibrate on the kinds of work staff do.
+CALIBRATION_KINDS = ALL_KINDS - {"survey"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,16 @@ def assignment_filter(user: User, assignments):
     return own
 
 
+def calibration_filter(user: User, exercises, participants):
+    """Return a SQL condition on calibration exercises for those the user sees: theirs, or their branches'."""
+    if user.role == Role.ADMIN:
+        return true()
+    takes_part = exercises.id.in_(select(participants.exercise_id).where(participants.user_id == user.id))
+    if user.role in REVIEWERS:
+        return or_(takes_part, exercises.branch_id.in_(select(Branch.id).where(branch_filter(user))))
+    return takes_part
+
+
 def fill_kinds(user: User) -> frozenset[str]:
     """Return the checklist kinds the user fills in."""
     return FILL_KINDS.get(user.role, frozenset())
@@ -143,6 +166,20 @@ def _reads_customer_contact(user: User, action) -> bool:
 
 def _views_assignment(user: User, assignment) -> bool:
     return assignment.assignee_id == user.id or _manages(user, assignment.branch)
+
+
+def _evaluates(person: User, fill: Fill) -> bool:
+    """Tell whether a person may be one of a calibration's evaluators: does that work there, or manages it."""
+    does_the_work = fill.kind in fill_kinds(person) or person.role == Role.MANAGER
+    return person.active and fill.kind in CALIBRATION_KINDS and does_the_work and in_scope(person, fill.branch)
+
+
+def _sees_calibration_results(user: User, exercise) -> bool:
+    """Tell whether the user may read an exercise's answers and results: never an evaluator while it is open."""
+    takes_part = user.id in exercise.evaluator_ids
+    if exercise.status == CalibrationStatus.CLOSED:
+        return takes_part or _manages(user, exercise.branch)
+    return not takes_part and _manages(user, exercise.branch)
 
 
 def assignable_refusal(assignee: User, kind: str, branch: Branch) -> Forbidden | None:
@@ -216,6 +253,15 @@ RULES = {
     "coverage.view": lambda user, _: user.role in REVIEWERS,
     "visits.by_submitter": lambda user, _: user.role in REVIEWERS,
     "notification.view": lambda user, notification: notification.user_id == user.id,
+    # Calibration exercises: evaluators score one target; their scores never count as visits.
+    "calibrations.list": lambda user, _: user.role in REVIEWERS or bool(fill_kinds(user)),
+    "calibrations.manage": lambda user, _: user.role in REVIEWERS,
+    "calibration.evaluate": _evaluates,  # asked of the person to be chosen, about Fill(kind, branch)
+    "calibration.manage": lambda user, exercise: _manages(user, exercise.branch),
+    "calibration.view": lambda user, exercise: user.id in exercise.evaluator_ids or _manages(user, exercise.branch),
+    "calibration.score": lambda user, exercise: (user.id in exercise.evaluator_ids
+                                                 and exercise.status == CalibrationStatus.OPEN),
+    "calibration.results": _sees_calibration_results,
 }
 
 

@@ -110,6 +110,10 @@ PROBLEM_TEXTS = {
     "plan_empty": _l("Plan at least one visit a month."),
     "plan_region": _l("No active branch of this region is in your scope."),
     "plan_form": _l("Write the first month as YYYY-MM, and whole numbers for months, counts and window days."),
+    "calibration_title": _l("Give the exercise a title of at most 200 characters."),
+    "calibration_evaluators": _l("Choose from 2 to 50 evaluators."),
+    "calibration_visit": _l("Give the id of a visit of this checklist and branch that you can see, or nothing."),
+    "not_an_evaluator": _l("This person cannot evaluate here: it is not their kind of work or not in their scope."),
 }
 
 

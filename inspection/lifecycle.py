@@ -60,13 +60,25 @@ class AssignmentStep(StrEnum):
     CANCEL = "cancel"
 
 
+class CalibrationStatus(StrEnum):
+    """A calibration exercise takes evaluators' scores while open; its results are shared once closed."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CalibrationStep(StrEnum):
+    OPEN = "open"
+    CLOSE = "close"
+
+
 class Party(StrEnum):
     """Who may take a step; access.py decides whether a user is that party for a given resource."""
 
     FILLER = "filler"  # may fill in the checklist at the branch
     REVIEWER = "reviewer"  # manages the branch of the visit
     SUBMITTER = "submitter"  # submitted the visit
-    MANAGER = "manager"  # manages the branch of the corrective action or assignment
+    MANAGER = "manager"  # manages the branch of the corrective action, assignment or calibration exercise
     ASSIGNEE = "assignee"  # was given the assignment
     SECOND_MANAGER = "second_manager"  # manages the branch and is not the one who closed the action
 
@@ -146,6 +158,12 @@ ASSIGNMENTS = Lifecycle("assignment", (
     Transition(T.ASSIGNED, G.CANCEL, T.CANCELLED, Party.MANAGER),
     Transition(T.DECLINED, G.CANCEL, T.CANCELLED, Party.MANAGER),
 ))
+C, K = CalibrationStatus, CalibrationStep
+CALIBRATIONS = Lifecycle("calibration", (
+    Transition(None, K.OPEN, C.OPEN, Party.MANAGER),
+    Transition(C.OPEN, K.CLOSE, C.CLOSED, Party.MANAGER),
+))
+
 # Planned work that still counts in coverage: declined work waits to be reassigned, cancelled work is gone.
 PLANNED_ASSIGNMENTS = (T.ASSIGNED, T.DECLINED, T.DONE)
 

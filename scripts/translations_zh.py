@@ -4,6 +4,69 @@ from babel.messages.pofile import read_po, write_po
 
 PO = "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 ZH = {
+    # Calibration exercises (inspection/calibration, templates/calibration, inspection/agreement)
+    "Calibration": "校准", "Closed": "已关闭", "Taking scores": "评分中", "Exercise": "校准活动", "New exercise": "新建校准活动",
+    "New calibration exercise": "新建校准活动", "No calibration exercises.": "暂无校准活动。",
+    ("%(num)d exercise", "%(num)d exercises"): ("%(num)d 个校准活动",), "Set up": "创建",
+    "Several evaluators score the same target with the same checklist, each on their own; their scores never count "
+    "as visits. The results show how far they agree.":
+        "多名评分人用同一检查表各自独立地为同一对象评分；这些评分从不计入检查记录。结果显示他们的一致程度。",
+    "Evaluators over time": "评分人历次表现", "Evaluators": "评分人", "Evaluator": "评分人",
+    "Evaluator %(number)s": "评分人 %(number)s", "Evaluators (at least two)": "评分人（至少两名）",
+    "Nobody in your branches may evaluate.": "您的营业厅中没有可担任评分人的人员。",
+    "For example: lobby walk-through, November": "例如：11 月大厅巡检", "What to score": "评分对象",
+    "For example: the recording of call #123, or the lobby of the branch at 10:00":
+        "例如：第 123 号通话录音，或营业厅上午 10 点的大厅",
+    "Evidence from a visit (optional)": "取自一次检查的证据（可选）", "Evidence": "证据",
+    "The visit's id (from its address): its photos and notes are shown to every evaluator, never its answers.":
+        "检查记录的编号（见其网址）：其照片和备注会展示给每位评分人，但不展示其答案。",
+    "Open the exercise": "开始校准活动",
+    "The exercise is open: each evaluator scores it on their own.": "校准活动已开始：每位评分人各自独立评分。",
+    "Score on your own: nobody sees another evaluator's answers before the exercise is closed, and no score here "
+    "counts as a visit.": "请独立评分：校准活动关闭前，谁也看不到其他评分人的答案；这里的评分不计入检查记录。",
+    "Not kept yet: see the items marked in red.": "尚未保存：请查看标红的题目。",
+    "Only when “%(item)s” is %(answer)s.": "仅当“%(item)s”为%(answer)s时作答。",
+    "Keep my score": "保存我的评分", "Change my score": "修改我的评分", "Change your score": "修改您的评分",
+    "Score it": "开始评分", "You sent your score on %(when)s: %(score)s.": "您已于 %(when)s 提交评分：%(score)s。",
+    "Your score is kept. You may change it until the exercise is closed.": "您的评分已保存。校准活动关闭前您仍可修改。",
+    ("%(num)d photo from a visit", "%(num)d photos from a visit"): ("取自一次检查的 %(num)d 张照片",),
+    "The results are shown here once the exercise is closed.": "校准活动关闭后，结果将显示在这里。",
+    "Close this exercise? Evaluators can no longer change their scores, and they see the results.":
+        "关闭此校准活动？评分人将无法再修改评分，并会看到结果。",
+    "Close the exercise": "关闭校准活动",
+    "The exercise is closed: its evaluators now see the results.": "校准活动已关闭：评分人现在可以看到结果。",
+    "Agreement": "一致性", "Results need the scores of at least two evaluators.": "至少需要两名评分人的评分才有结果。",
+    "Fleiss' kappa": "Fleiss kappa 系数", "Cohen's kappa": "Cohen kappa 系数", "Kappa": "Kappa 系数",
+    ("over %(num)d yes/no, rating or choice item", "over %(num)d yes/no, rating or choice items"):
+        ("基于 %(num)d 道是非、评分或选择题",),
+    "Intraclass correlation": "组内相关系数",
+    ("ICC(2,1) over the points of %(num)d item", "ICC(2,1) over the points of %(num)d items"):
+        ("基于 %(num)d 道题得分的 ICC(2,1)",),
+    "Median score": "得分中位数", "Deviation": "偏差", "Disagreements": "分歧题数", "Flag": "标记",
+    "Below the threshold": "低于阈值", "Consensus": "共识", "No consensus": "无共识", "Answered by": "作答人数",
+    "An evaluator whose kappa against the others' consensus is below %(threshold)s is flagged.":
+        "评分人与其他人共识的 kappa 系数低于 %(threshold)s 时会被标记。",
+    "Kappa of %(name)s by exercise": "%(name)s 历次校准的 kappa 系数",
+    ("From the last %(num)d closed exercise of your branches.",
+     "From the last %(num)d closed exercises of your branches."): ("取自您营业厅最近 %(num)d 个已关闭的校准活动。",),
+    "A kappa below %(threshold)s (the dashed line) is flagged.": "kappa 系数低于 %(threshold)s（虚线）时会被标记。",
+    "Intraclass correlation of total scores": "总分的组内相关系数",
+    "ICC(2,1) over %(exercises)s exercises scored by all of: %(names)s.":
+        "基于以下评分人均参与的 %(exercises)s 个校准活动的 ICC(2,1)：%(names)s。",
+    "It needs two closed exercises scored by the same two evaluators at least.":
+        "至少需要两个已关闭、且有相同两名评分人参与的校准活动。",
+    "No closed exercise yet.": "暂无已关闭的校准活动。",
+    "poor": "差", "slight": "轻微", "fair": "一般", "moderate": "中等", "substantial": "较强", "almost perfect": "几乎完全",
+    "Give the exercise a title of at most 200 characters.": "请为校准活动填写不超过 200 个字符的标题。",
+    "Choose from 2 to 50 evaluators.": "请选择 2 至 50 名评分人。",
+    "Give the id of a visit of this checklist and branch that you can see, or nothing.":
+        "请填写您可查看的、属于此检查表和营业厅的检查记录编号，或留空。",
+    "This person cannot evaluate here: it is not their kind of work or not in their scope.":
+        "此人不能在此评分：这不是其工作类型，或不在其范围内。",
+    "no calibration exercise %(id)s": "没有校准活动 %(id)s",
+    "an evaluator sees the results once the exercise is closed": "评分人要在校准活动关闭后才能看到结果",
+    "the answers cannot be accepted: %(count)d problem(s), listed in details": "答案无法接受：%(count)d 个问题，详见明细",
+    "this exercise is closed already": "此校准活动已关闭",
     "Customer follow-up (score %(score).0f)": "顾客回访（得分 %(score).0f）",
     "the new password is refused: %(reasons)s": "新密码未被接受：%(reasons)s",
     # Customer surveys: links, the public page (inspection/surveys, templates/surveys)

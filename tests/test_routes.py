@@ -33,6 +33,9 @@ from inspection import create_app
 from inspection.actions.models import CorrectiveAction
 from inspection.actions.services import advance
 from inspection.api.tokens import create_token
+from inspection.auth.models import User
+from inspection.calibration import services as calibration
+from inspection.db import write_transaction
 from inspection.extensions import db
 from inspection.notifications.services import notify
 from inspection.org.models import Branch
@@ -216,6 +219,26 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/surveys/posters/branch/<code>.pdf"): {"E1 survey link": (302, 200, 200, 403, 403, 403, 404, 403, 403)},
     ("GET", "/surveys/posters/staff/<code>.pdf"): {"E1-S1 badge link": (302, 200, 200, 403, 403, 403, 404, 403, 403)},
     ("GET", "/surveys/posters/region/<region>.pdf"): {"E1 survey link": (302, 200, 200, 403, 403, 403, 404, 403, 403)},
+    # calibration exercises at E1 (checklist "small"): the manager sets one up, the inspector and a colleague score it
+    # each their own; managers' branches; the branch side takes no part
+    ("GET", "/calibrations"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 403)},
+    ("GET", "/calibrations/new"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("POST", "/calibrations/new"): {"-": (302, 302, 302, 403, 403, 403, 404, 403, 403)},  # at E1: not West's branch
+    ("GET", "/calibrations/trend"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("GET", "/calibrations/<id:calibration_id>"): {"open exercise": (302, 200, 200, 200, 404, 404, 404, 404, 404),
+                                                  "closed exercise": (302, 200, 200, 200, 404, 404, 404, 404, 404)},
+    ("GET", "/calibrations/<id:calibration_id>/score"): {  # only an evaluator, only while it is open
+        "open exercise": (302, 403, 403, 200, 404, 404, 404, 404, 404),
+        "closed exercise": (302, 403, 403, 403, 404, 404, 404, 404, 404)},
+    ("POST", "/calibrations/<id:calibration_id>/score"): {
+        "open exercise": (302, 403, 403, 302, 404, 404, 404, 404, 404)},
+    ("POST", "/calibrations/<id:calibration_id>/close"): {
+        "open exercise": (302, 302, 302, 403, 404, 404, 404, 404, 404)},
+    ("GET", "/calibrations/<id:calibration_id>/photos/<name>"): {
+        "exercise evidence": (302, 200, 200, 200, 404, 404, 404, 404, 404)},
+    ("GET", "/api/v1/calibrations/<calibration_id>"): {  # an evaluator reads the results once it is closed
+        "open exercise": (401, 200, 200, 403, 404, 404, 404, 404, 404),
+        "closed exercise": (401, 200, 200, 200, 404, 404, 404, 404, 404)},
     # a new inspection at E1: 403 out of scope or not one's kind (README: checked before any photo is read)
     ("POST", "/api/v1/visits"): {"-": (401, 201, 403, 201, 403, 403, 403, 403, 403)},
     ("GET", "/api/v1/visits/<visit_uuid>"): {
@@ -296,6 +319,10 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/surveys/links/<id:link_id>/rotate"): Call(fresh=True),
     ("POST", "/surveys/links/<id:link_id>/close"): Call(fresh=True),
     ("POST", "/s/<token>"): Call(form={}),
+    ("POST", "/calibrations/new"): Call(form={"title": "校准", "checklist": "small", "branch": "E1",
+                                              "evaluators": [INSPECTOR_EMAIL, "admin@routes.example.com"]}),
+    ("POST", "/calibrations/<id:calibration_id>/score"): Call(form={"answer.clean": "true", "answer.greet": "3.5"}),
+    ("POST", "/calibrations/<id:calibration_id>/close"): Call(fresh=True),
 }
 
 
@@ -433,6 +460,8 @@ class World:
             case = customers.follow_up(answered, self.users["manager"], datetime.now(timezone.utc).date())
             db.session.commit()
             return {"action_id": case.id}
+        if resource in ("open exercise", "closed exercise", "exercise evidence"):
+            return self._exercise(resource)
         if resource == "closed action":
             made = self._visit("inspection", FAILED, ["release"])
             action = db.session.get(CorrectiveAction, made["action_id"])
@@ -441,6 +470,20 @@ class World:
                 advance(self.users["manager"], action, "close", "已整改", evidence, files)
             return made
         raise AssertionError(f"no resource named {resource!r}")
+
+    def _exercise(self, resource: str) -> dict[str, Any]:
+        """Set up a calibration at E1 for the inspector and a colleague (the inspection's photo as its evidence)."""
+        colleague = db.session.scalar(select(User).where(User.email == "calibrator@routes.example.com")) or \
+            factories.make_user("inspector", regions=("East",), email="calibrator@routes.example.com")
+        evidence = self.resource("inspection", fresh=False) if resource == "exercise evidence" else {}
+        draft = calibration.Draft(title=resource, checklist_id="small", branch_code="E1",
+                                  visit=evidence.get("visit_uuid", ""),
+                                  evaluators=[INSPECTOR_EMAIL, colleague.email])
+        with write_transaction():
+            exercise = calibration.create(self.users["manager"], draft)
+            if resource == "closed exercise":
+                calibration.close(self.users["manager"], exercise)
+        return {"calibration_id": exercise.id, **({"name": evidence["name"]} if evidence else {})}
 
     def _survey_links(self) -> None:
         """Offer the shipped SERVQUAL survey, and open its links for branch E1 and staff E1-S1 (once)."""

@@ -19,7 +19,8 @@ ERRORS = {
     "422": ("Invalid", "read but not acceptable: every problem is listed in details"),
 }
 DESCRIPTION = (
-    "Service-quality inspection: checklists, branches, visit submission, review, correction and performance. "
+    "Service-quality inspection: checklists, branches, visit submission, review, correction, performance and "
+    "calibration. "
     "Errors are `{\"error\", \"text\", \"details\"}`: `error` in English, `text` in the caller's language; each "
     "detail names the `item` (or `field`), a stable `code`, an English `message` and a translated `text`."
 )
@@ -64,6 +65,10 @@ def paths() -> dict:
         "/branches/{code}/performance": {"get": _performance("branch_performance", "A branch", "BranchPerformance")},
         "/assignments": {"post": _create_assignment(), "get": _list_assignments()},
         "/coverage": {"get": _coverage()},
+        "/calibrations/{calibration_id}": {"get": _operation(
+            "calibration", "A calibration exercise: agreement per item, kappas, ICC and each evaluator's deviation "
+            "(managers; its evaluators once it is closed)", {"200": _json("the exercise", ref("Calibration"))},
+            ["403", "404"], [_path("calibration_id")])},
     }
 
 

@@ -154,6 +154,35 @@ def plan_schemas() -> dict:
     return {"Assignment": assignment, "CoverageRow": row, "Coverage": coverage}
 
 
+def calibration_schemas() -> dict:
+    statistic = {"type": ["number", "null"]}
+    item = closed({"item": TEXT, "kind": {"type": "string", "enum": ["categorical", "numeric"]},
+                   "answers": {"type": "integer", "minimum": 0},
+                   "agreement": {**statistic, "description": "share of the answers that equal the most frequent one"},
+                   "consensus": {"type": ["string", "number", "boolean", "null"],
+                                 "description": "the modal answer (categorical) or the median number; null: a tie"}})
+    evaluator = closed({
+        "number": {"type": "integer", "minimum": 1},
+        "name": {"type": ["string", "null"], "description": "null: the caller may not know who"},
+        "score": statistic, "deviation": {**statistic, "description": "score minus the median score"},
+        "disagreements": {"type": "integer", "minimum": 0, "description": "items answered against the consensus"},
+        "kappa": {**statistic, "description": "Cohen's kappa against the consensus of the other evaluators"},
+        "flagged": {"type": "boolean", "description": "kappa below kappa_threshold"}})
+    exercise = closed({
+        "id": {"type": "integer"}, "title": TEXT, "target": TEXT, "status": {"type": "string",
+                                                                          "enum": ["open", "closed"]},
+        "checklist": TEXT, "checklist_version": TEXT, "branch": TEXT, "created_at": DATE_TIME,
+        "closed_at": {"type": ["string", "null"], "format": "date-time"},
+        "evaluators_chosen": {"type": "integer"}, "submitted": {"type": "integer"},
+        "kappa_threshold": {"type": "number"},
+        "fleiss_kappa": {**statistic, "description": "over the categorical items every evaluator answered"},
+        "cohen_kappa": {**statistic, "description": "with exactly two evaluators"},
+        "icc": {**statistic, "description": "ICC(2,1) of the items' earned / possible points"},
+        "median_score": statistic, "items": {"type": "array", "items": item},
+        "evaluators": {"type": "array", "items": evaluator}})
+    return {"Calibration": exercise}
+
+
 def multipart(payload: str, description: str) -> dict:
     """A multipart body: the JSON document in a `visit` part, photos in `photo.<item id>` parts."""
     return {
@@ -171,7 +200,7 @@ def schemas() -> dict:
     return {
         **from_models(VisitPayload, CorrectionPayload, AssignmentPayload),
         **from_models(Checklist, mode="serialization"), **plan_schemas(),
-        **error_schemas(), **visit_schemas(), **catalog_schemas(), **performance_schemas(),
+        **error_schemas(), **visit_schemas(), **catalog_schemas(), **performance_schemas(), **calibration_schemas(),
         "VisitMultipart": multipart("VisitPayload", "a visit with its photos"),
         "CorrectionMultipart": multipart("CorrectionPayload", "a correction with the photos it adds"),
     }

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import access, localtime
+from ..calibration.services import evaluator_names, evaluator_numbers, results, visible_exercise
 from ..catalog.services import checklist_for_submission, get_catalog
 from ..checklists import canonical_json
 from ..coverage.services import coverage
@@ -19,13 +20,14 @@ from ..performance.reports import branch_report, staff_report
 from ..photos.storage import write_with_files
 from ..plans import fieldwork, listing
 from ..plans.services import assign
-from ..problems import BadRequest, NotFound, Unauthorized
+from ..problems import BadRequest, Forbidden, NotFound, Unauthorized
 from ..review.correction import Correction, already_stored, check_correction, correction_fingerprint, resubmit
 from ..review.services import review
 from ..visits.serializers import visit_json, visit_summary
 from ..visits.services import Submission, fingerprint, replayed, stored_visit, visible_visit
 from ..web.requests import month_period, optional_period, page_number, period
 from .assignments import AssignmentPayload, assignment_json, coverage_json
+from .calibrations import calibration_json
 from .openapi import document
 from .payload import CorrectionPayload, VisitPayload, json_body, process_photos, read_body, read_uploads, validated
 from .performance import branch_json, staff_json
@@ -213,6 +215,17 @@ def coverage_report():
     rows = coverage(current_user, start, end, request.args.get("region") or None, utcnow(), localtime.zone())
     return jsonify({"from": start.isoformat(), "to": end.isoformat(), "branches": [coverage_json(r) for r in rows]})
 
+
+@bp.get("/calibrations/<calibration_id>")
+def get_calibration(calibration_id: str):
+    number = int(calibration_id) if calibration_id.isascii() and calibration_id.isdigit() else 0
+    if not 1 <= number < 2**31:
+        raise NotFound("no calibration exercise %(id)s", id=calibration_id[:20])
+    exercise = visible_exercise(current_user, number)
+    if not access.can(current_user, "calibration.results", exercise):
+        raise Forbidden("an evaluator sees the results once the exercise is closed")
+    return jsonify(calibration_json(exercise, results(exercise), evaluator_names(current_user, exercise),
+                                    evaluator_numbers(exercise)))
 
 
 @bp.get("/openapi.json")

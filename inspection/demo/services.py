@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..auth.services import add_user
+from ..calibration import services as calibration
 from ..checklists import Checklist, Item, photo_problems, visible_items
 from ..extensions import db
 from ..org.models import Branch, Staff
@@ -82,7 +83,27 @@ def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int
                     _review(users, visit, day, rng)
                     count += 1
     _plan(users, checklists, branches[0], end)
+    if "branch-inspection" in checklists:
+        _calibrate(users, checklists["branch-inspection"], branches[0], staff[branches[0].code], rng)
     return count
+
+
+def _calibrate(users: dict, checklist: Checklist, branch: Branch, members: list[Staff], rng: random.Random) -> None:
+    """Close a calibration of the branch inspection: three evaluators of one walk-through, the third out of line."""
+    manager = users["manager@example.com"]
+    evaluators = [users[email] for email in ("inspector@example.com", "manager@example.com", "admin@example.com")]
+    exercise = calibration.create(manager, calibration.Draft(
+        title="大厅巡检评分校准", checklist_id=checklist.id, branch_code=branch.code,
+        target="同一天上午 10 点的大厅巡检，三人各自评分", evaluators=[person.email for person in evaluators]))
+    seen = fake_answers(checklist, [member.code for member in members], 0.85, rng)
+    for person, care in zip(evaluators, (0.97, 0.93, 0.6), strict=True):
+        answers = dict(seen)
+        for _, item in checklist.items():  # a careless evaluator sees some standards the other way round
+            judged = item.type == "yes_no" and item.points and item.show_if is None
+            if judged and isinstance(answers.get(item.id), bool) and rng.random() > care:
+                answers[item.id] = not answers[item.id]
+        calibration.submit(person, exercise, answers)
+    calibration.close(manager, exercise)
 
 
 def _plan(users: dict, checklists: dict[str, Checklist], branch: Branch, now: datetime) -> None:
