@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, false, or_, select, true
 
 from .auth.models import Role, User, UserRegion, user_branches
-from .lifecycle import ACTIONS, ASSIGNMENTS, COUNTED_VISITS, VISITS, Lifecycle, Party, VisitStatus
+from .lifecycle import ACTIONS, APPEALS, ASSIGNMENTS, COUNTED_VISITS, VISITS, Lifecycle, Party, VisitStatus
 from .org.models import Branch
 from .problems import BadRequest, Forbidden
 
@@ -32,7 +32,8 @@ BRANCH_SIDE = frozenset({Role.BRANCH})
 # Filled in by mystery shoppers, who must stay unknown to the branch side: only reviewers see who they are.
 ANONYMOUS_KINDS = frozenset({"mystery_shop", "survey"})
 REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR, Role.BRANCH})
-LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS, "assignment": ASSIGNMENTS}
+LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS, "assignment": ASSIGNMENTS,
+                                     "appeal": APPEALS}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,19 @@ def branch_managers(branch: Branch):
     by_region = select(UserRegion.user_id).where(UserRegion.region == branch.region)
     return select(User).where(User.active, User.role == Role.MANAGER,
                               or_(User.id.in_(by_branch), User.id.in_(by_region))).order_by(User.id)
+
+
+def branch_side(branch: Branch):
+    """Return a query of the active branch-side users whose scope holds the branch: who hears of its released visits."""
+    by_branch = select(user_branches.c.user_id).where(user_branches.c.branch_id == branch.id)
+    by_region = select(UserRegion.user_id).where(UserRegion.region == branch.region)
+    return select(User).where(User.active, User.role.in_(sorted(BRANCH_SIDE)),
+                              or_(User.id.in_(by_branch), User.id.in_(by_region))).order_by(User.id)
+
+
+def appeal_filter(user: User, branches):
+    """Return a SQL condition on `branches` (Branch or an alias) for the branches whose appeals the user reads."""
+    return branch_filter(user) if user.role in REVIEWERS | BRANCH_SIDE else false()
 
 
 def reports_filter(user: User):
@@ -135,6 +149,21 @@ def _views_visit(user: User, visit) -> bool:
     return visit.kind in fill_kinds(user) and in_scope(user, visit.branch)  # inspectors: their own kinds
 
 
+def _views_appeal(user: User, appeal) -> bool:
+    """Tell whether the user reads an appeal: the branch side of its branch, or a manager of it."""
+    return (user.role in BRANCH_SIDE and in_scope(user, appeal.branch)) or _manages(user, appeal.branch)
+
+
+def _decider_refusal(user: User, appeal) -> Forbidden | None:
+    """Return why the user may not decide the appeal: a manager of its branch who did not score the visit decides."""
+    if not _manages(user, appeal.branch):
+        return Forbidden("only a manager of this branch, or an admin, decides its appeals")
+    # Admins too: nobody judges their own scoring. A bare visit names no evaluator here, so it is decided by nobody.
+    if getattr(appeal, "evaluator_id", user.id) == user.id:
+        return Forbidden("someone other than the visit's evaluator decides an appeal against it")
+    return None
+
+
 def _reads_customer_contact(user: User, action) -> bool:
     """Tell whether the user may read a follow-up's contact: left with consent, read by whoever calls back."""
     response = action.response
@@ -179,6 +208,11 @@ def _party_refusal(user: User, party: Party, resource) -> Forbidden | None:
     elif party is Party.SUBMITTER:
         if resource.submitter_id != user.id:
             return Forbidden("only the person who submitted a visit corrects it")
+    elif party is Party.BRANCH:
+        if user.role not in BRANCH_SIDE or not in_scope(user, resource.branch):
+            return Forbidden("only the branch side of branch %(code)s appeals its visits", code=resource.branch.code)
+    elif party is Party.APPEAL_DECIDER:
+        return _decider_refusal(user, resource)
     elif not _manages(user, resource.branch):
         if party is Party.REVIEWER:
             return Forbidden("only a manager of this branch, or an admin, reviews its visits")
@@ -216,6 +250,10 @@ RULES = {
     "coverage.view": lambda user, _: user.role in REVIEWERS,
     "visits.by_submitter": lambda user, _: user.role in REVIEWERS,
     "notification.view": lambda user, notification: notification.user_id == user.id,
+    # Appeals: the branch side lists its own, reviewers those of their branches; the rates are for reviewers.
+    "appeals.list": lambda user, _: user.role in REVIEWERS | BRANCH_SIDE,
+    "appeal.view": _views_appeal,
+    "appeals.report": lambda user, _: user.role in REVIEWERS,
 }
 
 

@@ -53,6 +53,8 @@ def defaults(instance_path: str) -> dict:
         "MIN_STAFF_SAMPLE": 3,
         "TIMEZONE": "Asia/Shanghai",
         "ACTION_DUE_DAYS": 7,
+        # The branch side appeals a released visit until the end of the local day this many days after release.
+        "APPEAL_DAYS": 7,
         # A whole request (photos included); a JSON document alone; one free text (note, comment, text answer).
         "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
         "MAX_JSON_BYTES": 2 * 1024 * 1024,
