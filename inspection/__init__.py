@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .actions.views import bp as actions_bp
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
+    from .appeals.views import bp as appeals_bp
     from .audit.views import bp as audit_bp
     from .calibration.views import bp as calibration_bp
     from .checklist_editor.views import bp as checklist_editor_bp
@@ -103,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
 
     blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
                   performance_bp, exports_bp, users_bp, audit_bp, offline_bp, plans_bp, coverage_bp, notifications_bp,
-                  checklist_editor_bp, surveys_bp, calibration_bp)
+                  checklist_editor_bp, surveys_bp, calibration_bp, appeals_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -15,6 +15,7 @@ from sqlalchemy import and_, false, or_, select, true
 from .auth.models import Role, User, UserRegion, user_branches
 from .lifecycle import (
     ACTIONS,
+    APPEALS,
     ASSIGNMENTS,
     CALIBRATIONS,
     COUNTED_VISITS,
@@ -43,7 +44,7 @@ BRANCH_SIDE = frozenset({Role.BRANCH})
 ANONYMOUS_KINDS = frozenset({"mystery_shop", "survey"})
 REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.INSPECTOR, Role.BRANCH})
 LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS, "assignment": ASSIGNMENTS,
-                                    "calibration": CALIBRATIONS}
+                                    "calibration": CALIBRATIONS, "appeal": APPEALS}
 # Customers answer surveys: evaluators calibrate on the kinds of work staff do.
 CALIBRATION_KINDS = ALL_KINDS - {"survey"}
 
@@ -84,6 +85,19 @@ def branch_managers(branch: Branch):
     by_region = select(UserRegion.user_id).where(UserRegion.region == branch.region)
     return select(User).where(User.active, User.role == Role.MANAGER,
                               or_(User.id.in_(by_branch), User.id.in_(by_region))).order_by(User.id)
+
+
+def branch_side(branch: Branch):
+    """Return a query of the active branch-side users whose scope holds the branch: who hears of its released visits."""
+    by_branch = select(user_branches.c.user_id).where(user_branches.c.branch_id == branch.id)
+    by_region = select(UserRegion.user_id).where(UserRegion.region == branch.region)
+    return select(User).where(User.active, User.role.in_(sorted(BRANCH_SIDE)),
+                              or_(User.id.in_(by_branch), User.id.in_(by_region))).order_by(User.id)
+
+
+def appeal_filter(user: User, branches):
+    """Return a SQL condition on `branches` (Branch or an alias) for the branches whose appeals the user reads."""
+    return branch_filter(user) if user.role in REVIEWERS | BRANCH_SIDE else false()
 
 
 def reports_filter(user: User):
@@ -158,6 +172,21 @@ def _views_visit(user: User, visit) -> bool:
     return visit.kind in fill_kinds(user) and in_scope(user, visit.branch)  # inspectors: their own kinds
 
 
+def _views_appeal(user: User, appeal) -> bool:
+    """Tell whether the user reads an appeal: the branch side of its branch, or a manager of it."""
+    return (user.role in BRANCH_SIDE and in_scope(user, appeal.branch)) or _manages(user, appeal.branch)
+
+
+def _decider_refusal(user: User, appeal) -> Forbidden | None:
+    """Return why the user may not decide the appeal: a manager of its branch who did not score the visit decides."""
+    if not _manages(user, appeal.branch):
+        return Forbidden("only a manager of this branch, or an admin, decides its appeals")
+    # Admins too: nobody judges their own scoring. A bare visit names no evaluator here, so it is decided by nobody.
+    if getattr(appeal, "evaluator_id", user.id) == user.id:
+        return Forbidden("someone other than the visit's evaluator decides an appeal against it")
+    return None
+
+
 def _reads_customer_contact(user: User, action) -> bool:
     """Tell whether the user may read a follow-up's contact: left with consent, read by whoever calls back."""
     response = action.response
@@ -216,6 +245,11 @@ def _party_refusal(user: User, party: Party, resource) -> Forbidden | None:
     elif party is Party.SUBMITTER:
         if resource.submitter_id != user.id:
             return Forbidden("only the person who submitted a visit corrects it")
+    elif party is Party.BRANCH:
+        if user.role not in BRANCH_SIDE or not in_scope(user, resource.branch):
+            return Forbidden("only the branch side of branch %(code)s appeals its visits", code=resource.branch.code)
+    elif party is Party.APPEAL_DECIDER:
+        return _decider_refusal(user, resource)
     elif not _manages(user, resource.branch):
         if party is Party.REVIEWER:
             return Forbidden("only a manager of this branch, or an admin, reviews its visits")
@@ -262,6 +296,10 @@ RULES = {
     "calibration.score": lambda user, exercise: (user.id in exercise.evaluator_ids
                                                  and exercise.status == CalibrationStatus.OPEN),
     "calibration.results": _sees_calibration_results,
+    # Appeals: the branch side lists its own, reviewers those of their branches; the rates are for reviewers.
+    "appeals.list": lambda user, _: user.role in REVIEWERS | BRANCH_SIDE,
+    "appeal.view": _views_appeal,
+    "appeals.report": lambda user, _: user.role in REVIEWERS,
 }
 
 

@@ -55,6 +55,8 @@ def defaults(instance_path: str) -> dict:
         "ACTION_DUE_DAYS": 7,
         # An evaluator whose kappa against the other evaluators' consensus is below this is flagged.
         "CALIBRATION_KAPPA": 0.6,
+        # The branch side appeals a released visit until the end of the local day this many days after release.
+        "APPEAL_DAYS": 7,
         # A whole request (photos included); a JSON document alone; one free text (note, comment, text answer).
         "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
         "MAX_JSON_BYTES": 2 * 1024 * 1024,

@@ -3,7 +3,16 @@
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from .lifecycle import ActionStatus, ActionStep, AssignmentStatus, AssignmentStep, VisitAction, VisitStatus
+from .lifecycle import (
+    ActionStatus,
+    ActionStep,
+    AppealStatus,
+    AppealStep,
+    AssignmentStatus,
+    AssignmentStep,
+    VisitAction,
+    VisitStatus,
+)
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -31,12 +40,20 @@ STATUS_LABELS = {
     "missed": _l("Missed"),
     AssignmentStatus.DECLINED: _l("Declined"),
     AssignmentStatus.CANCELLED: _l("Cancelled"),
+    AppealStatus.UPHELD: _l("Upheld"),  # AppealStatus.OPEN is ActionStatus.OPEN's "Open"
+    AppealStatus.PARTLY_UPHELD: _l("Partly upheld"),
+    AppealStatus.REJECTED: _l("Rejected"),
 }
 STEP_LABELS = {
     ("visit", VisitAction.START): _l("Start review"),
     ("visit", VisitAction.RELEASE): _l("Release"),
     ("visit", VisitAction.RETURN): _l("Return for correction"),
     ("visit", VisitAction.RESUBMIT): _l("Correct and resubmit"),
+    ("visit", VisitAction.AMEND): _l("Amended on appeal"),
+    ("appeal", AppealStep.FILE): _l("Appeal"),
+    ("appeal", AppealStep.UPHOLD): _l("Uphold"),
+    ("appeal", AppealStep.PARTLY_UPHOLD): _l("Uphold in part"),
+    ("appeal", AppealStep.REJECT): _l("Reject"),
     ("action", ActionStep.START): _l("Start work"),
     ("action", ActionStep.CLOSE): _l("Mark done"),
     ("action", ActionStep.VERIFY): _l("Verify"),
@@ -114,6 +131,11 @@ PROBLEM_TEXTS = {
     "calibration_evaluators": _l("Choose from 2 to 50 evaluators."),
     "calibration_visit": _l("Give the id of a visit of this checklist and branch that you can see, or nothing."),
     "not_an_evaluator": _l("This person cannot evaluate here: it is not their kind of work or not in their scope."),
+    "appeal_items_required": _l("Choose at least one item to appeal."),
+    "appeal_reason_required": _l("Say why these answers are wrong."),
+    "decision_missing": _l("Uphold or reject this item."),
+    "decision_comment_required": _l("Say why: a decision needs a comment."),
+    "answer_unchanged": _l("An upheld item needs another answer than the one appealed."),
 }
 
 
@@ -129,6 +151,8 @@ AUDIT_LABELS = {
     "assignment_complete": _l("Assignment done"), "plan_create": _l("Plan created"),
     "checklist_publish": _l("Checklist published"), "checklist_retire": _l("Checklist retired"),
     "checklist_restore": _l("Checklist restored"),
+    "visit_amend": _l("Visit amended on appeal"), "appeal_file": _l("Appeal filed"),
+    "appeal_decide": _l("Appeal decided"),
 }
 PASSWORD_TEXTS = {
     "too_short": _l("Use at least 10 characters."),

@@ -1,4 +1,4 @@
-"""The states of visits and corrective actions, and the one table of moves between them.
+"""The states of visits, corrective actions, assignments and appeals, and the one table of moves between them.
 
 Each lifecycle is a table of (state, action) -> next state, with the party who may take the step.
 Pure Python: `access.py` decides whether a user is that party, and the services apply a step with
@@ -26,6 +26,7 @@ class VisitAction(StrEnum):
     RELEASE = "release"
     RETURN = "return"
     RESUBMIT = "resubmit"
+    AMEND = "amend"  # an upheld appeal corrects a released visit: a new version, still released
 
 
 class ActionStatus(StrEnum):
@@ -70,6 +71,18 @@ class CalibrationStatus(StrEnum):
 class CalibrationStep(StrEnum):
     OPEN = "open"
     CLOSE = "close"
+class AppealStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly_upheld"
+    REJECTED = "rejected"
+
+
+class AppealStep(StrEnum):
+    FILE = "file"
+    UPHOLD = "uphold"  # every item appealed is corrected
+    PARTLY_UPHOLD = "partly_uphold"  # some are
+    REJECT = "reject"  # none is
 
 
 class Party(StrEnum):
@@ -81,6 +94,9 @@ class Party(StrEnum):
     MANAGER = "manager"  # manages the branch of the corrective action, assignment or calibration exercise
     ASSIGNEE = "assignee"  # was given the assignment
     SECOND_MANAGER = "second_manager"  # manages the branch and is not the one who closed the action
+    BRANCH = "branch"  # the branch side of the visit's branch
+    # Manages the branch and did not score the visit appealed; a visit alone names no appeal, so nobody is it.
+    APPEAL_DECIDER = "appeal_decider"
 
 
 @dataclass(frozen=True)
@@ -135,6 +151,8 @@ VISITS = Lifecycle("visit", (
     Transition(V.SUBMITTED, A.RETURN, V.RETURNED, Party.REVIEWER),
     Transition(V.IN_REVIEW, A.RETURN, V.RETURNED, Party.REVIEWER),
     Transition(V.RETURNED, A.RESUBMIT, V.SUBMITTED, Party.SUBMITTER),
+    # Taken only by deciding an appeal (see APPEALS), never from the visit page.
+    Transition(V.RELEASED, A.AMEND, V.RELEASED, Party.APPEAL_DECIDER),
 ))
 REVIEW_ACTIONS = (A.START, A.RELEASE, A.RETURN)
 
@@ -166,6 +184,17 @@ CALIBRATIONS = Lifecycle("calibration", (
 
 # Planned work that still counts in coverage: declined work waits to be reassigned, cancelled work is gone.
 PLANNED_ASSIGNMENTS = (T.ASSIGNED, T.DECLINED, T.DONE)
+
+L, E = AppealStatus, AppealStep
+APPEALS = Lifecycle("appeal", (
+    Transition(None, E.FILE, L.OPEN, Party.BRANCH),
+    Transition(L.OPEN, E.UPHOLD, L.UPHELD, Party.APPEAL_DECIDER),
+    Transition(L.OPEN, E.PARTLY_UPHOLD, L.PARTLY_UPHELD, Party.APPEAL_DECIDER),
+    Transition(L.OPEN, E.REJECT, L.REJECTED, Party.APPEAL_DECIDER),
+))
+DECIDED_APPEALS = (L.UPHELD, L.PARTLY_UPHELD, L.REJECTED)
+# Appeals that changed the visit: the figures count them as upheld.
+UPHELD_APPEALS = (L.UPHELD, L.PARTLY_UPHELD)
 
 # Only released visits count in performance figures: a manager has reviewed them.
 COUNTED_VISITS = (V.RELEASED,)

@@ -24,8 +24,9 @@ class Problem(Exception):
         self.details = list(details or [])
 
     @classmethod
-    def about(cls, field: str, code: str, message: str, **params) -> Problem:
+    def about(cls, field: str, code: str, message: str, /, **params) -> Problem:
         """Return a problem with one field at fault, whose detail says the same message under a stable code."""
+        # Positional-only, so that a message may fill in a %(field)s of its own (check_length's does).
         problem = cls(message, **params)
         problem.details.append({"field": field, "code": code, "message": problem.message})
         return problem

@@ -67,6 +67,73 @@ ZH = {
     "an evaluator sees the results once the exercise is closed": "评分人要在校准活动关闭后才能看到结果",
     "the answers cannot be accepted: %(count)d problem(s), listed in details": "答案无法接受：%(count)d 个问题，详见明细",
     "this exercise is closed already": "此校准活动已关闭",
+    # Appeals: the branch side contests released visits (inspection/appeals, templates/appeals)
+    "only a manager of this branch, or an admin, decides its appeals": "只有本营业厅的经理或管理员可以处理其申诉",
+    "someone other than the visit's evaluator decides an appeal against it": "申诉须由该次检查的评分人以外的人处理",
+    "only the branch side of branch %(code)s appeals its visits": "只有营业厅 %(code)s 一方可以对其检查提出申诉",
+    "Upheld": "申诉成立", "Partly upheld": "部分成立", "Rejected": "驳回", "Amended on appeal": "申诉后修改",
+    "Appeal": "申诉", "Uphold": "申诉成立", "Uphold in part": "部分成立", "Reject": "驳回",
+    "Choose at least one item to appeal.": "请至少选择一个申诉项目。",
+    "Say why these answers are wrong.": "请说明这些答案错在哪里。",
+    "Uphold or reject this item.": "请对此项目作出成立或驳回的决定。",
+    "Say why: a decision needs a comment.": "请说明理由：处理决定需要填写意见。",
+    "An upheld item needs another answer than the one appealed.": "申诉成立的项目需要一个不同于原答案的新答案。",
+    "Visit amended on appeal": "检查记录经申诉修改", "Appeal filed": "已提出申诉", "Appeal decided": "申诉已处理",
+    "decisions on items this appeal does not name: %(items)s": "对本次申诉未涉及的项目作出了决定：%(items)s",
+    "the appeal cannot be decided as sent: %(count)d problem(s), listed in details":
+        "按所提交的内容无法处理此申诉：共 %(count)d 个问题，见详情",
+    "the appeal was decided by someone else meanwhile; reload it": "此申诉已被他人处理；请刷新页面",
+    "only released visits are appealed": "只有已发布的检查才能申诉",
+    "the appeal window of this visit closed at the end of %(day)s": "此次检查的申诉期已于 %(day)s 结束",
+    "this visit has been appealed already: one appeal per visit": "此次检查已提出过申诉：每次检查只能申诉一次",
+    "the appeal cannot be filed: %(count)d problem(s), listed in details": "无法提交申诉：共 %(count)d 个问题，见详情",
+    "there is no appeal state '%(status)s'": "没有申诉状态“%(status)s”", "no appeal %(id)s": "没有申诉 %(id)s",
+    "Your appeal is filed. A manager who did not score this visit decides it.":
+        "申诉已提交，将由未参与本次评分的经理处理。",
+    "The appeal is decided; its branch is told.": "申诉已处理，已通知营业厅。",
+    "appeal %(id)s has no photo": "申诉 %(id)s 没有照片",
+    "Released: %(checklist)s at %(branch)s, score %(score)s; appealable until %(due)s":
+        "已发布：%(branch)s 的 %(checklist)s，得分 %(score)s；可申诉至 %(due)s",
+    "Appeal to decide: %(checklist)s at %(branch)s, %(count)s item(s)":
+        "待处理申诉：%(branch)s 的 %(checklist)s，%(count)s 个项目",
+    "Appeal decided: %(checklist)s at %(branch)s: %(outcome)s": "申诉已处理：%(branch)s 的 %(checklist)s：%(outcome)s",
+    "Visits released to your branch": "发布给您营业厅的检查", "Appeals to decide": "待处理的申诉",
+    "Appeals decided": "已处理的申诉", "Appeals": "申诉",
+    "The visit was amended on appeal (version %(version)s): this item no longer fails. The action stays open until a "
+    "manager closes it.": "该检查已经申诉修改（版本 %(version)s）：此项目不再判为不合格。整改任务在经理关闭前仍保持打开。",
+    "Filed by %(name)s on %(moment)s, against version %(version)s": "%(name)s 于 %(moment)s 针对版本 %(version)s 提出",
+    "Decided by %(name)s on %(moment)s": "%(name)s 于 %(moment)s 处理", "What the appeal changed": "申诉带来的修改",
+    "Open the appeal": "打开申诉", "Appeal (until %(day)s)": "申诉（截至 %(day)s）",
+    "If an answer of this visit is wrong, appeal it with a reason: a manager who did not score it decides.":
+        "如果本次检查的答案有误，请说明理由提出申诉：由未参与评分的经理处理。",
+    "Corrected answer": "更正后的答案",
+    "Choose the items whose answer you believe is wrong and say why. You may appeal until the end of %(day)s; a visit "
+    "is appealed once.": "请选择您认为答案有误的项目并说明理由。申诉截至 %(day)s 当天结束；每次检查只能申诉一次。",
+    "Items appealed": "申诉项目", "Reason": "理由", "File the appeal": "提交申诉", "Cancel": "取消",
+    "Appeal and upheld rates": "申诉率与成立率", "Filed": "提出时间", "%(days)s day(s) ago": "%(days)s 天前",
+    "Released visits": "已发布的检查", "Appealed": "已申诉", "Appeal rate": "申诉率", "Decided": "已处理",
+    "Upheld rate": "成立率",
+    "Released visits made in the period. Appeal rate: visits appealed of those released; upheld rate: appeals upheld "
+    "in full or in part of those decided. In brackets: the %(confidence)s interval. A high upheld rate points at an "
+    "evaluator or at an unclear standard.": "统计期内进行并已发布的检查。申诉率：已发布检查中被申诉的比例；成立率：已处理申诉中全部或部分成立的比例。"
+                                            "括号内为 %(confidence)s 区间。成立率高说明评分人或标准本身可能存在问题。",
+    "All evaluators": "全部评分人", "By evaluator": "按评分人", "By checklist item": "按检查项",
+    "Items appealed at least once; released visits counts the visits of their checklist.":
+        "至少被申诉过一次的检查项；已发布的检查按其所属检查表计数。",
+    "Photo of the appeal": "申诉照片", "Answer appealed": "被申诉的答案", "Decision": "决定", "Decide": "作出决定",
+    "Uphold: the answer becomes": "成立：答案改为", "Uphold: the item does not apply (N/A)": "成立：此项不适用（N/A）",
+    "Reject: the answer stands": "驳回：维持原答案",
+    "Upheld items change the visit: it gets a new version, its score and its staff results are computed again.":
+        "成立的项目会修改检查记录：生成新版本，并重新计算得分和员工成绩。",
+    "Decide this appeal? The decision is final.": "确认处理此申诉？决定不可更改。",
+    "You scored this visit: another manager decides its appeal.": "本次检查由您评分：其申诉由其他经理处理。",
+    "Released visits you may appeal": "可申诉的已发布检查", "Appeal until the end of %(day)s": "可申诉至 %(day)s 当天结束",
+    "No released visit of your branches can be appealed now.": "您的营业厅目前没有可申诉的已发布检查。",
+    "Your open appeals": "您待处理的申诉", "filed %(day)s": "%(day)s 提出", "None is waiting for a decision.": "没有待处理的申诉。",
+    "All appeals": "全部申诉",
+    "This scorecard shows version %(after)s, amended on appeal from version %(before)s.":
+        "本评分卡显示版本 %(after)s，由版本 %(before)s 经申诉修改而来。",
+    # End of appeals
     "Customer follow-up (score %(score).0f)": "顾客回访（得分 %(score).0f）",
     "the new password is refused: %(reasons)s": "新密码未被接受：%(reasons)s",
     # Customer surveys: links, the public page (inspection/surveys, templates/surveys)

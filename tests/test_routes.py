@@ -18,6 +18,7 @@ import itertools
 import re
 import secrets
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -33,6 +34,7 @@ from inspection import create_app
 from inspection.actions.models import CorrectiveAction
 from inspection.actions.services import advance
 from inspection.api.tokens import create_token
+from inspection.appeals.services import file_appeal
 from inspection.auth.models import User
 from inspection.calibration import services as calibration
 from inspection.db import write_transaction
@@ -44,6 +46,7 @@ from inspection.photos.storage import thumbnail_name, write_with_files
 from inspection.plans.models import Assignment
 from inspection.review.services import review
 from inspection.surveys.models import SurveyLink
+from inspection.visits.models import Visit
 from inspection.visits.services import submit_visit
 
 from . import customers, factories
@@ -134,6 +137,21 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
         "mystery shop thumbnail": (302, 200, 200, 404, 200, 404, 404, 404, 404),
         "inspection": (302, 200, 200, 200, 404, 404, 404, 404, 200),
     },
+    # appeals: the branch side appeals its released visits; managers of the branch (not the evaluator) decide
+    ("GET", "/visits/<uuid:visit_uuid>/appeal"): {
+        "released inspection": (302, 403, 403, 403, 404, 404, 404, 404, 200),
+        "released mystery shop": (302, 403, 403, 404, 403, 404, 404, 404, 200),
+        "mystery shop": (302, 403, 403, 404, 403, 404, 404, 404, 404),  # not released: unknown to the branch
+    },
+    ("POST", "/visits/<uuid:visit_uuid>/appeal"): {  # items=clean with a reason
+        "released inspection": (302, 403, 403, 403, 404, 404, 404, 404, 302),
+        "released mystery shop": (302, 403, 403, 404, 403, 404, 404, 404, 302),
+    },
+    ("GET", "/appeals"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 200)},
+    ("GET", "/appeals/report"): {"-": (302, 200, 200, 403, 403, 403, 200, 403, 403)},
+    ("GET", "/appeals/<id:appeal_id>"): {"appeal": (302, 200, 200, 404, 404, 404, 404, 404, 200)},
+    ("POST", "/appeals/<id:appeal_id>"): {"appeal": (302, 302, 302, 404, 404, 404, 404, 404, 403)},  # rejected
+    ("GET", "/appeals/<id:appeal_id>/photo"): {"appeal with photo": (302, 200, 200, 404, 404, 404, 404, 404, 200)},
     # corrective actions (at branch E1)
     ("GET", "/actions"): {"-": (302, 200, 200, 200, 403, 403, 200, 200, 200)},
     ("GET", "/actions/<id:action_id>"): {"open action": (302, 200, 200, 200, 404, 404, 404, 404, 200),
@@ -291,6 +309,9 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/visits/<uuid:visit_uuid>/review"): Call(form={"action": "start"}, fresh=True),
     ("POST", "/visits/<uuid:visit_uuid>/actions"): Call(form={"item_id": "clean"}, fresh=True),
     ("POST", "/actions/<id:action_id>"): Call(form={"step": "start"}, fresh=True),
+    ("POST", "/visits/<uuid:visit_uuid>/appeal"): Call(form={"items": "clean", "reason": "地面刚拖过"}, fresh=True),
+    ("POST", "/appeals/<id:appeal_id>"): Call(form={"outcome.clean": "rejected", "comment": "照片显示有水渍"},
+                                              fresh=True),
     ("GET", "/exports/<kind>.<fmt>"): Call(query={"from": "2026-11-01", "to": "2026-11-30"}),
     ("POST", "/admin/<kind>/new"): Call(form=lambda n: {"code": f"N{n}", "name": f"New {n}", "region": "North"}),
     ("POST", "/admin/<kind>/<id:record_id>"): Call(form={"code": "ZZ", "name": "Branch ZZ", "region": "North"}),
@@ -417,6 +438,15 @@ class World:
             return self._visit("inspection", FAILED, ["release"], photo=(200, 120, 40))
         if resource in ("released inspection", "open action"):
             return self._visit("inspection", FAILED, ["release"])
+        if resource == "released mystery shop":
+            return self._visit("mystery_shop", PASSED, ["release"])
+        if resource in ("appeal", "appeal with photo"):  # the branch lead's, against a released inspection's item
+            made = self._visit("inspection", FAILED, ["release"])
+            visit = db.session.scalar(select(Visit).where(Visit.uuid == uuid.UUID(made["visit_uuid"])))
+            photo = process(factories.jpeg_bytes(64, 64), 10**7, 10**8) if resource.endswith("photo") else None
+            with write_with_files(self.app.config["MEDIA_DIR"], [photo] if photo else []) as files:
+                appeal = file_appeal(self.users["branch_lead"], visit, ["clean"], "地面刚拖过", photo, files)
+            return {**made, "appeal_id": appeal.id}
         if resource == "returned mystery shop":
             return self._visit("mystery_shop", PASSED, ["return"])
         if resource == "returned inspection":

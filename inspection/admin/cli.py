@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..actions.models import CorrectiveAction
+from ..appeals.models import Appeal
 from ..extensions import db
 from ..photos.reconcile import check, referenced_with_thumbnails
 from ..visits.models import Photo, VisitRevision
@@ -18,11 +19,12 @@ media_cli = AppGroup("media", help="Check the photo files against the database."
 
 
 def referenced_names() -> set[str]:
-    """Return every stored file a row names: visit photos of any version and action evidence, with thumbnails."""
+    """Return every stored file a row names: visit photos of any version, action and appeal evidence, thumbnails."""
     names = set(db.session.scalars(select(Photo.stored_name)))
     names.update(photo["name"] for photos in db.session.scalars(select(VisitRevision.photos)) for photo in photos)
     names.update(db.session.scalars(select(CorrectiveAction.closing_photo).where(
         CorrectiveAction.closing_photo.is_not(None))))
+    names.update(db.session.scalars(select(Appeal.photo).where(Appeal.photo.is_not(None))))
     return referenced_with_thumbnails(names)
 
 

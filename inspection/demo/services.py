@@ -12,11 +12,15 @@ from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
+from ..appeals.decisions import ItemDecision, decide
+from ..appeals.services import file_appeal
 from ..auth.models import User
 from ..auth.services import add_user
 from ..calibration import services as calibration
+from ..catalog.services import frozen_checklist
 from ..checklists import Checklist, Item, photo_problems, visible_items
 from ..extensions import db
+from ..lifecycle import VisitStatus
 from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto, process
 from ..photos.storage import PendingFiles
@@ -24,6 +28,7 @@ from ..plans import planning
 from ..plans.generate import month_starts
 from ..plans.services import Draft, assign
 from ..review.services import review
+from ..visits.models import Visit
 from ..visits.services import Submission, presence, submit_visit
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -85,6 +90,7 @@ def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int
     _plan(users, checklists, branches[0], end)
     if "branch-inspection" in checklists:
         _calibrate(users, checklists["branch-inspection"], branches[0], staff[branches[0].code], rng)
+    _appeals(users)
     return count
 
 
@@ -123,6 +129,21 @@ def _plan(users: dict, checklists: dict[str, Checklist], branch: Branch, now: da
                                   window_start=now - timedelta(hours=2), window_end=now + timedelta(days=3),
                                   scenario="咨询宽带办理" if checklist.kind == "mystery_shop" else "",
                                   brief="到店后先观察排队情况，再咨询 300M 宽带套餐。"))
+
+
+def _appeals(users: dict) -> None:
+    """Have SH01's branch manager appeal a failed yes/no item of two recent inspections; the first is upheld."""
+    recent = db.session.scalars(select(Visit).join(Branch, Visit.branch_id == Branch.id).where(
+        Branch.code == "SH01", Visit.kind == "inspection", Visit.status == VisitStatus.RELEASED)
+        .order_by(Visit.finished_at.desc()).limit(10)).all()
+    failed = [(visit, item_id) for visit in recent for item_id, outcome in visit.result["items"].items()
+              if outcome["status"] == "scored" and outcome["earned"] < outcome["possible"]
+              and frozen_checklist(visit.checklist_version).item(item_id).type == "yes_no"]
+    chosen = list({visit.id: (visit, item_id) for visit, item_id in failed}.values())[:2]
+    for number, (visit, item_id) in enumerate(chosen):
+        appeal = file_appeal(users["branch@example.com"], visit, [item_id], "当时该区域正在保洁，附监控截图为证")
+        if number == 0:
+            decide(users["manager@example.com"], appeal, {item_id: ItemDecision(True, "true")}, "已调阅监控，申诉属实")
 
 
 def _daily_rate(kind: str) -> float:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import access, localtime
 from ..actions.models import CORRECTIVE, FOLLOW_UP, KINDS
 from ..actions.services import actions_query
+from ..appeals.reports import appealable_visits, open_appeals
 from ..catalog.services import get_catalog
 from ..db import utcnow
 from ..extensions import db
@@ -43,7 +44,16 @@ def index():
         .options(selectinload(Visit.branch), selectinload(Visit.snapshot)).order_by(Visit.finished_at.desc())
     ).all() if checklists else []
     return render_template("main/index.html", checklists=checklists, branches=branches, visits=visits,
-                           problems=problems, work=work, returned=returned, now=now, counts=_counts())
+                           problems=problems, work=work, returned=returned, now=now, counts=_counts(),
+                           appeals=_appeals(now))
+
+
+def _appeals(now) -> dict | None:
+    """Return the released visits the user may appeal and the open appeals they read; None if they read none."""
+    if not access.can(current_user, "appeals.list"):
+        return None
+    waiting, count = open_appeals(current_user)
+    return {"appealable": appealable_visits(current_user, now), "open": waiting, "open_count": count}
 
 
 def _counts() -> dict | None:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import localtime
+from ..labels import status_label
 
 DASH = "—"
 # One line per kind, filled from the notification's params (see _values); "assignment.new.many" is a count > 1.
@@ -26,6 +27,9 @@ LINES = {
     "digest": _l("%(count)s unread notifications in the last 24 hours"),
     "assignment.cancelled": _l("No longer yours: %(checklist)s at %(branch)s, %(start)s – %(end)s"),
     "assignment.declined": _l("Declined, to reassign: %(checklist)s at %(branch)s, %(start)s – %(end)s"),
+    "visit.appealable": _l("Released: %(checklist)s at %(branch)s, score %(score)s; appealable until %(due)s"),
+    "appeal.filed": _l("Appeal to decide: %(checklist)s at %(branch)s, %(count)s item(s)"),
+    "appeal.decided": _l("Appeal decided: %(checklist)s at %(branch)s: %(outcome)s"),
 }
 GENERIC = _l("You have a new notification.")
 # Lines the e-mail adds when the params hold them; a digest also lists the kinds it sums up.
@@ -41,6 +45,9 @@ KIND_LABELS = {
     "followup.overdue": _l("Overdue customer follow-ups"),
     "assignment.cancelled": _l("Assignments taken back"),
     "assignment.declined": _l("Assignments declined"),
+    "visit.appealable": _l("Visits released to your branch"),
+    "appeal.filed": _l("Appeals to decide"),
+    "appeal.decided": _l("Appeals decided"),
 }
 
 
@@ -80,6 +87,7 @@ def _values(params: dict) -> dict:
         "start": _moment(params.get("window_start")), "end": _moment(params.get("window_end")),
         "due": _plain(params.get("due_date")), "score": _score(params.get("score")),
         "scenario": _plain(params.get("scenario")), "comment": _plain(params.get("comment")),
+        "outcome": status_label(_plain(params.get("outcome"))),
     }
 
 

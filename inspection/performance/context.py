@@ -7,6 +7,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from .. import charts
+from ..appeals.reports import amended_for_staff
 from ..labels import dimension_labels, servqual_legend
 from ..org.models import Staff
 from .reports import dimension_rows, monthly, staff_report
@@ -14,12 +15,13 @@ from .servqual import SourceFigures
 
 
 def staff_context(staff: Staff, start: date, end: date) -> dict:
-    """Return what a staff member's page and scorecard show for a period."""
+    """Return what a staff member's page and scorecard show for a period, and the visits appeals amended."""
     report = staff_report(staff, start, end)
     trend = monthly(report.months, lambda tally: tally.score)
     rows = dimension_rows(report.dimensions, dimension_labels())
     return {"report": report, "trend_chart": charts.trend_chart(trend, str(_l("Score by month"))),
-            "dimension_chart": charts.bar_chart(rows, str(_l("Dimensions"))) if rows else None}
+            "dimension_chart": charts.bar_chart(rows, str(_l("Dimensions"))) if rows else None,
+            "amended": amended_for_staff(staff, start, end)}
 
 
 def servqual_charts(figures: SourceFigures) -> dict:

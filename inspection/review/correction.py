@@ -19,7 +19,7 @@ from ..lifecycle import VisitAction, VisitStatus
 from ..photos.processing import ProcessedPhoto
 from ..photos.storage import PendingFiles
 from ..problems import BadRequest, Conflict, TooLarge
-from ..visits.content import Content, add_photo_files, apply_content, check_content, photo_counts, photo_row
+from ..visits.content import Content, add_photo_files, check_content, photo_counts, replace_content
 from ..visits.models import Photo, Visit, VisitRevision
 from ..visits.trail import move, record_revision
 
@@ -92,23 +92,11 @@ def resubmit(actor: User, visit: Visit, correction: Correction,
         if already_stored(actor, visit, fingerprint):
             return visit, False
         raise
-    _replace_content(visit, checked, correction)
+    replace_content(visit, checked.checklist, checked.content, checked.result, checked.staff, checked.kept,
+                    correction.photos)
     record_revision(actor, visit, fingerprint)
     add_photo_files(files, [photo for _, photo in correction.photos])
     return visit, True
-
-
-def _replace_content(visit: Visit, checked: Checked, correction: Correction) -> None:
-    # Drop the old rows first: the new ones reuse their unique (visit, item) keys.
-    visit.answers, visit.staff_results, visit.dimensions = [], [], []
-    for photo in visit.photos:
-        if photo not in checked.kept:
-            photo.replaced_in = visit.version
-    visit.all_photos.extend(photo_row(item_id, photo) for item_id, photo in correction.photos)
-    db.session.flush()
-    apply_content(visit, checked.checklist, checked.content, checked.result, checked.staff)
-    db.session.flush()
-    db.session.expire(visit, ["photos"])
 
 
 def _kept_photos(visit: Visit, pairs: list[tuple[str, str]] | None) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import access
 from ..actions.services import open_for_critical_failures
+from ..appeals.services import tell_branch_released
 from ..auth.models import User
 from ..catalog.services import frozen_checklist
 from ..extensions import db
@@ -33,6 +34,7 @@ def review(actor: User, visit: Visit, action: str, comment: str = "",
     event = move(actor, visit, action, comment.strip(), item_comments)
     if action == VisitAction.RELEASE:
         open_for_critical_failures(actor, visit)
+        tell_branch_released(visit, checklist.title)
     if action in (VisitAction.RETURN, VisitAction.RELEASE):
         _tell_submitter(visit, action, checklist.title, comment.strip())
     return event

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from .. import access
 from ..actions.models import CorrectiveAction
+from ..appeals.services import appeal_of, appeal_until
 from ..catalog.services import frozen_checklist
 from ..checklists import canonical_json
 from ..db import write_transaction
@@ -41,7 +42,8 @@ def show(visit_uuid: uuid.UUID):
     actions = {action.item_id: action for action in db.session.scalars(
         select(CorrectiveAction).where(CorrectiveAction.visit_id == visit.id))}
     return render_template("visits/show.html", **visit_details(visit), actions=actions,
-                           last_return=latest_return(visit))
+                           last_return=latest_return(visit), appeal=appeal_of(visit),
+                           appeal_until=appeal_until(current_user, visit))
 
 
 @bp.post("/visits/<uuid:visit_uuid>/review")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from .. import charts, localtime
 from ..actions.models import CorrectiveAction
+from ..appeals.services import appeal_of
 from ..auth.models import User
 from ..checklists import DIMENSIONS
 from ..coverage.services import branch_coverage
@@ -37,7 +38,7 @@ def visit_context(visit: Visit, name_people: bool = True) -> dict:
     section_chart = charts.bar_chart([(titles[row["id"]], row["score"]) for row in result["sections"]],
                                      str(_l("Section scores")), pass_mark=checklist.pass_mark)
     return {**details, "section_chart": section_chart, "dimension_chart": _dimension_chart(result),
-            "submitter": _submitter_name(visit, name_people)}
+            "submitter": _submitter_name(visit, name_people), "appeal": appeal_of(visit)}
 
 
 def _dimension_chart(result: dict):
@@ -65,7 +66,10 @@ def visit_media(visit: Visit) -> set[str]:
 def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
     """Return the visit's PDF, from the cache when neither the visit nor the templates changed."""
     folder = Path(current_app.config["MEDIA_DIR"]) / "scorecards"
-    current = f"{visit.uuid}-v{visit.version}-{template_version()[:16]}"
+    appeal = appeal_of(visit)
+    # An appeal filed or rejected leaves the version as it was, yet the scorecard prints its outcome.
+    appealed = f"-{appeal.status}" if appeal is not None else ""
+    current = f"{visit.uuid}-v{visit.version}{appealed}-{template_version()[:16]}"
     # One copy per language and per audience: a shopper's name is printed only for those who may know it.
     path = folder / f"{current}-{get_locale()}-{'named' if name_people else 'anonymous'}.pdf"
     if path.exists():

@@ -121,6 +121,28 @@ def apply_content(visit: Visit, checklist: Checklist, content: Content, result: 
     ]
 
 
+def current_content(visit: Visit) -> Content:
+    """Return the visit's current version as content: its times, the answers given and the notes."""
+    return Content(visit.started_at, visit.finished_at,
+                   {answer.item_id: answer.value for answer in visit.answers if answer.value is not None},
+                   {answer.item_id: answer.note for answer in visit.answers if answer.note})
+
+
+def replace_content(visit: Visit, checklist: Checklist, content: Content, result: Result, staff: dict[str, Staff],
+                    kept: list[Photo], added=()) -> None:
+    """Make checked content the visit's current version; photos not kept are marked replaced in it. Flush only."""
+    # Drop the old rows first: the new ones reuse their unique (visit, item) keys.
+    visit.answers, visit.staff_results, visit.dimensions = [], [], []
+    for photo in visit.photos:
+        if photo not in kept:
+            photo.replaced_in = visit.version
+    visit.all_photos.extend(photo_row(item_id, photo) for item_id, photo in added)
+    db.session.flush()
+    apply_content(visit, checklist, content, result, staff)
+    db.session.flush()
+    db.session.expire(visit, ["photos"])
+
+
 def _staff_sections(checklist: Checklist, answers: dict, result: Result) -> dict[str, list[str]]:
     """Return, for each staff code, the sections whose staff item names them."""
     sections: dict[str, list[str]] = {}
