@@ -150,6 +150,7 @@ def register_commands(app: Flask) -> None:
     from .catalog.cli import checklist_cli
     from .db import init_db_command
     from .demo.cli import demo_command
+    from .integrity.cli import integrity_cli
     from .notifications.cli import notifications_cli
     from .org.cli import import_cli
     from .reminders.cli import remind_command
@@ -157,6 +158,6 @@ def register_commands(app: Flask) -> None:
     from .users.cli import user_cli
 
     commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, media_cli, init_db_command,
-                demo_command, notifications_cli, remind_command)
+                demo_command, notifications_cli, remind_command, integrity_cli)
     for command in commands:
         app.cli.add_command(command)

@@ -286,6 +286,10 @@ RULES = {
     "surveys.manage": lambda user, branch: _manages(user, branch) if branch is not None else user.role in REVIEWERS,
     "coverage.view": lambda user, _: user.role in REVIEWERS,
     "visits.by_submitter": lambda user, _: user.role in REVIEWERS,
+    # Evidence integrity (trust score and its reasons): for who reviews the visit; a list sorted by trust
+    # holds only visits of the reviewer's own branches.
+    "visit.integrity": lambda user, visit: _manages(user, visit.branch),
+    "visits.trust": lambda user, _: user.role in REVIEWERS,
     "notification.view": lambda user, notification: notification.user_id == user.id,
     # Calibration exercises: evaluators score one target; their scores never count as visits.
     "calibrations.list": lambda user, _: user.role in REVIEWERS or bool(fill_kinds(user)),

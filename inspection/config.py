@@ -31,6 +31,15 @@ SURVEY_DEFAULTS = {
     # At most this many follow-up cases a link opens in a day, so that a script cannot bury a branch in them.
     "SURVEY_FOLLOW_UPS_PER_LINK_DAY": 20,
 }
+# Evidence integrity (inspection.integrity): what counts as a photo far from the branch, a camera time outside
+# the visit (minutes of tolerance either side), a near copy (bits of the perceptual hash that may differ) and a
+# visit far shorter than expected (a share of the expected duration). Signals only: nothing is refused.
+INTEGRITY_DEFAULTS = {
+    "INTEGRITY_MAX_DISTANCE_M": 500,
+    "INTEGRITY_TIME_SLACK_MINUTES": 30,
+    "INTEGRITY_PHASH_DISTANCE": 6,
+    "INTEGRITY_SHORT_RATIO": 0.33,
+}
 # Notification e-mail: off while SMTP_HOST is empty. Links in mails start with BASE_URL.
 MAIL_DEFAULTS = {
     "SMTP_HOST": "", "SMTP_PORT": 25, "SMTP_USER": "", "SMTP_PASSWORD": "", "SMTP_FROM": "inspection@localhost",
@@ -83,6 +92,7 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         **MAIL_DEFAULTS,
         **SURVEY_DEFAULTS,
+        **INTEGRITY_DEFAULTS,
     }
 
 

@@ -134,6 +134,39 @@ ZH = {
     "This scorecard shows version %(after)s, amended on appeal from version %(before)s.":
         "本评分卡显示版本 %(after)s，由版本 %(before)s 经申诉修改而来。",
     # End of appeals
+    # Evidence integrity: trust score and its reasons, branches' coordinates, expected duration (inspection/integrity)
+    "Evidence integrity": "证据可信度", "trust %(score)s of 100": "可信度 %(score)s / 100", "Trust": "可信度",
+    "Least trusted first": "可信度最低的优先",
+    "Reasons to look closer, not verdicts: nothing is refused because of them.": "这些是需要细看的理由，而非结论：不会因此拒收任何访查。",
+    "Nothing stands out in the times, places and photos of this visit.": "此次访查的时间、地点和照片没有异常之处。",
+    ("%(num)d minute", "%(num)d minutes"): ("%(num)d 分钟",),
+    ("%(num)d hour", "%(num)d hours"): ("%(num)d 小时",),
+    ("%(num)d day", "%(num)d days"): ("%(num)d 天",),
+    ("%(num)d photo is the very same file as a photo of visit %(visit)s.",
+     "%(num)d photos are the very same files as photos of visit %(visit)s."):
+        ("%(num)d 张照片与访查 %(visit)s 的照片是同一文件。",),
+    ("%(num)d photo is a near copy (resized or re-encoded) of a photo of visit %(visit)s.",
+     "%(num)d photos are near copies (resized or re-encoded) of photos of visit %(visit)s."):
+        ("%(num)d 张照片是访查 %(visit)s 照片的近似副本（缩放或重新压缩过）。",),
+    ("%(num)d photo was taken outside the visit's times, by up to %(span)s (camera time).",
+     "%(num)d photos were taken outside the visit's times, by up to %(span)s (camera time)."):
+        ("%(num)d 张照片的拍摄时间在访查时段之外，最多相差 %(span)s（相机时间）。",),
+    ("%(num)d photo was taken up to %(distance)s from the branch (GPS).",
+     "%(num)d photos were taken up to %(distance)s from the branch (GPS)."):
+        ("%(num)d 张照片的拍摄地点距营业厅最远 %(distance)s（GPS）。",),
+    "The visit lasted %(minutes)s minutes; the checklist expects about %(expected)s minutes.":
+        "访查只用了 %(minutes)s 分钟；检查表预计约 %(expected)s 分钟。",
+    "The visit lasted %(minutes)s minutes; earlier released visits of this checklist took %(expected)s minutes "
+    "(median).": "访查只用了 %(minutes)s 分钟；此检查表此前已发布的访查用时中位数为 %(expected)s 分钟。",
+    ("%(num)d photo carries neither a camera time nor a GPS position (a screenshot, or an edited or forwarded "
+     "picture?).",
+     "%(num)d photos carry neither a camera time nor a GPS position (screenshots, or edited or forwarded "
+     "pictures?)."): ("%(num)d 张照片既无拍摄时间也无 GPS 位置（截图，或编辑、转发过的图片？）。",),
+    "Latitude": "纬度", "Longitude": "经度", "Expected duration (minutes)": "预计用时（分钟）",
+    "%(field)s is a number of degrees from -%(limit)d to %(limit)d.": "%(field)s是 -%(limit)d 到 %(limit)d 之间的度数。",
+    "Give both latitude and longitude, or neither.": "请同时填写纬度和经度，或都不填。",
+    "give both latitude and longitude, or neither": "请同时给出纬度和经度，或都不给",
+    "'%(column)s' must be a number from -%(limit)d to %(limit)d": "“%(column)s”必须是 -%(limit)d 到 %(limit)d 之间的数字",
     "Customer follow-up (score %(score).0f)": "顾客回访（得分 %(score).0f）",
     "the new password is refused: %(reasons)s": "新密码未被接受：%(reasons)s",
     # Customer surveys: links, the public page (inspection/surveys, templates/surveys)

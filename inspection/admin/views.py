@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from wtforms import FloatField
 
 from .. import access
 from ..db import write_transaction
@@ -21,7 +22,7 @@ PAGE_SIZE = 100
 # What each admin page lists and edits.
 RESOURCES = {
     "branches": {"model": Branch, "form": BranchForm, "importer": import_branches,
-                 "columns": ("code", "name", "region", "address")},
+                 "columns": ("code", "name", "region", "address", "latitude", "longitude")},
     "staff": {"model": Staff, "form": StaffForm, "importer": import_staff,
               "columns": ("code", "name", "branch_id", "position", "email")},
 }
@@ -70,7 +71,7 @@ def edit(kind: str, record_id: int | None = None):
         abort(404)
     form = _form(kind, record)
     if form.validate_on_submit():
-        values = {name: field.data or "" for name, field in form._fields.items() if name != "csrf_token"}
+        values = {name: _value(field) for name, field in form._fields.items() if name != "csrf_token"}
         try:
             with write_transaction():
                 save_record(model, record, values)
@@ -80,6 +81,11 @@ def edit(kind: str, record_id: int | None = None):
             flash(_("Saved."), "info")
             return redirect(url_for("admin.index", kind=kind))
     return render_template("admin/edit.html", kind=kind, form=form, record=record)
+
+
+def _value(field):
+    """Return what a field stores: numbers as they are (None when empty), texts as text."""
+    return field.data if isinstance(field, FloatField) else field.data or ""
 
 
 @bp.post("/<kind>/<id:record_id>/active")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ..checklists.model import Checklist
+from ..integrity.signals import WEIGHTS
 from ..lifecycle import VisitStatus
 from .assignments import AssignmentPayload
 from .payload import CorrectionPayload, VisitPayload
@@ -84,13 +85,22 @@ def visit_schemas() -> dict:
     photo = closed({"item": TEXT, "name": {**TEXT, "description": "the stored name, as keep_photos names it"},
                     "url": TEXT, "thumbnail": TEXT, "width": {"type": "integer"}, "height": {"type": "integer"},
                     "sha256": TEXT, "taken_at": {"type": ["string", "null"], "format": "date-time"}})
-    visit = closed({
+    shown_to_all = {
         **summary_properties, "checklist": TEXT, "version": {"type": "integer", "minimum": 1},
         "checklist_version": {**TEXT, "description": "SHA-256 of the checklist version the visit was scored with"},
         "branch": TEXT, "status": STATUS, "started_at": DATE_TIME, "finished_at": DATE_TIME,
         "answers": {"type": "object", "description": "item id to answer"}, "notes": mapping(TEXT),
         "photos": {"type": "array", "items": photo}, "result": ref("Result"),
-    })
+    }
+    signal = closed({"code": {"type": "string", "enum": list(WEIGHTS)},
+                     "weight": {"type": "number", "description": "the share of trust it takes away"},
+                     "params": {"type": "object", "description": "what the reason says: visit, photos, minutes..."}})
+    visit = closed({
+        **shown_to_all,
+        "trust": {**NUMBER_OR_NULL, "description": "0-100, to reviewers only; null until assessed"},
+        "integrity": {"type": ["array", "null"], "items": signal,
+                      "description": "to reviewers only: the evidence integrity signals behind the trust"},
+    }, required=list(shown_to_all))
     state = {**summary_properties, "status": STATUS, "version": {"type": "integer", "minimum": 1}}
     event = closed({"action": {"type": "string", "enum": ["start", "release", "return"]}, "from": STATUS,
                     "to": STATUS})

@@ -122,7 +122,11 @@ def create_visit():
 
 @bp.get("/visits/<visit_uuid>")
 def get_visit(visit_uuid: str):
-    return jsonify(visit_json(visible_visit(current_user, visit_uuid)))
+    visit = visible_visit(current_user, visit_uuid)
+    body = visit_json(visit)
+    if access.can(current_user, "visit.integrity", visit):  # reviewers: the trust score and its signals
+        body.update(trust=visit.trust, integrity=visit.integrity)
+    return jsonify(body)
 
 
 @bp.post("/visits/<visit_uuid>/review")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ..checklists import Checklist, Item, Section
 
 CHECKLIST_FIELDS = ("title", "kind", "locale", "description", "pass_mark", "on_critical_fail", "ratings",
-                    "dimension_weights")
+                    "dimension_weights", "expected_minutes")
 SECTION_FIELDS = ("title", "weight", "dimension")
 # In the order a reader cares about: what is asked, how it scores, then the finer rules.
 ITEM_FIELDS = ("text", "type", "points", "critical", "options", "scale", "limit", "deduct", "pass", "unit", "na",

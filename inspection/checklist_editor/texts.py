@@ -48,7 +48,8 @@ BOUNDS = {("greater", False): _l("more than %(n)s"), ("greater", True): _l("at l
 FIELD_LABELS = {
     "title": _l("Title"), "kind": _l("Kind"), "locale": _l("Language"), "description": _l("Description"),
     "pass_mark": _l("Pass mark"), "on_critical_fail": _l("On a critical failure"), "ratings": _l("Rating bands"),
-    "dimension_weights": _l("Dimension weights"), "weight": _l("Weight"), "dimension": _l("Dimension"),
+    "dimension_weights": _l("Dimension weights"), "expected_minutes": _l("Expected duration (minutes)"),
+    "weight": _l("Weight"), "dimension": _l("Dimension"),
     "section": _l("Section"), "text": _l("Text"), "type": _l("Type"), "points": _l("Points (weight)"),
     "critical": _l("Critical"), "options": _l("Options"), "scale": _l("Scale"), "limit": _l("Time limit"),
     "deduct": _l("Deduction per occurrence"), "pass": _l("Pass range"), "unit": _l("Unit"),

@@ -12,6 +12,7 @@ from . import rules, yamlsafe
 from .model import Checklist
 
 MAX_BYTES = 1024 * 1024
+OPTIONAL_KEYS = ("expected_minutes",)
 
 
 class ChecklistError(Exception):
@@ -69,6 +70,10 @@ def load_text(text: str, name: str = "<checklist>") -> Checklist:
 def canonical_json(checklist: Checklist) -> str:
     """Return the checklist's canonical content: sorted, compact JSON."""
     data = checklist.model_dump(mode="json", by_alias=True)
+    # Keys added after version 1 appear only when set, so that older checklists keep their version.
+    for key in OPTIONAL_KEYS:
+        if data[key] is None:
+            del data[key]
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -110,6 +110,8 @@ class Checklist(Strict):
     on_critical_fail: Literal["fail", "zero"] = "fail"
     ratings: list[Band] = []
     dimension_weights: dict[Dimension, NonNegative] = {}
+    # How long a visit takes, in minutes; a visit far shorter is pointed out to reviewers (inspection.integrity).
+    expected_minutes: Annotated[float, Field(gt=0, le=24 * 60)] | None = None
     sections: Annotated[list[Section], Field(min_length=1)]
     # Set by the loader from the canonical content; not part of the YAML.
     _version: str = PrivateAttr(default="")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from ..appeals.decisions import ItemDecision, decide
@@ -20,9 +18,9 @@ from ..calibration import services as calibration
 from ..catalog.services import frozen_checklist
 from ..checklists import Checklist, Item, photo_problems, visible_items
 from ..extensions import db
+from ..integrity.services import assess_with_linked
 from ..lifecycle import VisitStatus
 from ..org.models import Branch, Staff
-from ..photos.processing import ProcessedPhoto, process
 from ..photos.storage import PendingFiles
 from ..plans import planning
 from ..plans.generate import month_starts
@@ -30,6 +28,7 @@ from ..plans.services import Draft, assign
 from ..review.services import review
 from ..visits.models import Visit
 from ..visits.services import Submission, presence, submit_visit
+from .photos import Camera
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_USERS = (
@@ -40,21 +39,23 @@ DEMO_USERS = (
     ("shopper@example.com", "陈暗访", "shopper", ("华东区", "华南区", "华北区"), ()),
     ("branch@example.com", "周店长", "branch", (), ("SH01",)),
 )
+# Code, name, region, address, latitude, longitude.
 BRANCHES = (
-    ("SH01", "上海人民广场营业厅", "华东区", "上海市黄浦区人民大道 100 号"),
-    ("SH02", "上海徐家汇营业厅", "华东区", "上海市徐汇区漕溪北路 18 号"),
-    ("HZ01", "杭州武林营业厅", "华东区", "杭州市下城区武林广场 1 号"),
-    ("NJ01", "南京新街口营业厅", "华东区", "南京市秦淮区中山南路 8 号"),
-    ("GZ01", "广州天河营业厅", "华南区", "广州市天河区天河路 208 号"),
-    ("SZ01", "深圳福田营业厅", "华南区", "深圳市福田区深南中路 3018 号"),
-    ("XM01", "厦门中山路营业厅", "华南区", "厦门市思明区中山路 66 号"),
-    ("BJ01", "北京西单营业厅", "华北区", "北京市西城区西单北大街 120 号"),
-    ("BJ02", "北京望京营业厅", "华北区", "北京市朝阳区望京街 9 号"),
-    ("TJ01", "天津滨江道营业厅", "华北区", "天津市和平区滨江道 200 号"),
+    ("SH01", "上海人民广场营业厅", "华东区", "上海市黄浦区人民大道 100 号", 31.2304, 121.4737),
+    ("SH02", "上海徐家汇营业厅", "华东区", "上海市徐汇区漕溪北路 18 号", 31.1955, 121.4365),
+    ("HZ01", "杭州武林营业厅", "华东区", "杭州市下城区武林广场 1 号", 30.2741, 120.1620),
+    ("NJ01", "南京新街口营业厅", "华东区", "南京市秦淮区中山南路 8 号", 32.0418, 118.7843),
+    ("GZ01", "广州天河营业厅", "华南区", "广州市天河区天河路 208 号", 23.1375, 113.3255),
+    ("SZ01", "深圳福田营业厅", "华南区", "深圳市福田区深南中路 3018 号", 22.5417, 114.0556),
+    ("XM01", "厦门中山路营业厅", "华南区", "厦门市思明区中山路 66 号", 24.4563, 118.0795),
+    ("BJ01", "北京西单营业厅", "华北区", "北京市西城区西单北大街 120 号", 39.9110, 116.3740),
+    ("BJ02", "北京望京营业厅", "华北区", "北京市朝阳区望京街 9 号", 39.9968, 116.4706),
+    ("TJ01", "天津滨江道营业厅", "华北区", "天津市和平区滨江道 200 号", 39.1200, 117.1990),
 )
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "军", "杰", "娟", "涛", "明", "超", "霞", "平")
 POSITIONS = ("营业员", "营业员", "营业员", "大堂经理", "值班长", "客户经理")
+SHORT_VISITS = 0.03  # a share of visits over in a few minutes: evidence integrity points them out
 SUBMITTER_BY_KIND = {"inspection": "inspector@example.com", "call_qc": "inspector@example.com",
                      "mystery_shop": "shopper@example.com", "survey": "shopper@example.com"}
 
@@ -68,7 +69,7 @@ def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int
               passwords: dict[str, str] | None = None) -> int:
     """Create branches, staff, users and visits with photos; return how many visits. Flush only."""
     rng = random.Random(seed)
-    pictures = [_picture(colour) for colour in ((214, 226, 240), (240, 226, 200), (220, 238, 220))]
+    camera = Camera(random.Random(seed + 1))  # a stream of its own, so that photos leave the answers as they were
     branches = _branches()
     staff = _staff(branches, rng)
     passwords = passwords or {}
@@ -84,7 +85,7 @@ def load_demo(checklists: dict[str, Checklist], files: PendingFiles, months: int
                 if rng.random() < _daily_rate(checklist.kind):
                     when = end - timedelta(days=day, hours=rng.randint(0, 8))
                     visit = _submit(users, checklist, branch, staff[branch.code], quality[branch.code], when,
-                                    (rng, pictures, files))
+                                    (rng, camera, files))
                     _review(users, visit, day, rng)
                     count += 1
     _plan(users, checklists, branches[0], end)
@@ -151,8 +152,8 @@ def _daily_rate(kind: str) -> float:
 
 
 def _branches() -> list[Branch]:
-    branches = [Branch(code=code, name=name, region=region, address=address)
-                for code, name, region, address in BRANCHES]
+    branches = [Branch(code=code, name=name, region=region, address=address, latitude=latitude, longitude=longitude)
+                for code, name, region, address, latitude, longitude in BRANCHES]
     db.session.add_all(branches)
     db.session.flush()
     return branches
@@ -173,32 +174,25 @@ def _staff(branches: list[Branch], rng: random.Random) -> dict[str, list[Staff]]
     return by_branch
 
 
-def _picture(colour: tuple[int, int, int]) -> ProcessedPhoto:
-    """Draw a plain demo photo and put it through the real photo pipeline."""
-    image = Image.new("RGB", (800, 600), colour)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((60, 380, 740, 560), fill=tuple(max(0, c - 60) for c in colour))
-    draw.text((60, 60), "DEMO PHOTO", fill=(40, 50, 60), font=ImageFont.load_default(size=64))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=80)
-    return process(out.getvalue(), max_bytes=10 * 1024 * 1024, max_pixels=10_000_000)
-
-
 def _submit(users, checklist, branch, members, quality, finished_at, context) -> None:
-    rng, pictures, files = context
+    rng, camera, files = context
     answers = fake_answers(checklist, [member.code for member in members], quality, rng)
     needed = photo_problems(checklist, answers, {})
     notes = {}
     failed = [item.id for _, item in checklist.items() if answers.get(item.id) is False]
     if failed:
         notes[failed[0]] = rng.choice(("现场已提醒当班员工整改", "已拍照留存，要求当日整改", "值班长已确认"))
+    visit_uuid, minutes = uuid.UUID(int=rng.getrandbits(128), version=4), rng.randint(15, 50)
+    if camera.rng.random() < SHORT_VISITS:
+        minutes = camera.rng.randint(2, 4)
+    started_at = finished_at - timedelta(minutes=minutes)
     submission = Submission(
-        uuid=uuid.UUID(int=rng.getrandbits(128), version=4), checklist_id=checklist.id,
-        branch_code=branch.code, started_at=finished_at - timedelta(minutes=rng.randint(15, 50)),
+        uuid=visit_uuid, checklist_id=checklist.id, branch_code=branch.code, started_at=started_at,
         finished_at=finished_at, answers=answers, notes=notes,
-        photos=[(problem.item, rng.choice(pictures)) for problem in needed],
+        photos=[(problem.item, camera.photo(branch, started_at, finished_at)) for problem in needed],
     )
     visit, _ = submit_visit(users[SUBMITTER_BY_KIND[checklist.kind]], checklist, submission, files)
+    assess_with_linked(visit)
     return visit
 
 

@@ -17,6 +17,9 @@ class Branch(db.Model):
     region: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Where the branch is (WGS 84 degrees), both or neither: photos taken far from it are pointed out.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
 
     staff: Mapped[list[Staff]] = relationship(back_populates="branch", order_by="Staff.code")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -15,12 +16,14 @@ from .models import Branch, Staff
 
 BRANCH_COLUMNS = ("code", "name", "region", "address")
 STAFF_COLUMNS = ("code", "name", "branch", "position")
-# A column a file may add at its end, for files written before it existed.
-OPTIONAL_COLUMNS = {STAFF_COLUMNS: ("email",)}
+# Columns a file may add at its end, for files written before they existed.
+OPTIONAL_COLUMNS = {STAFF_COLUMNS: ("email",), BRANCH_COLUMNS: ("latitude", "longitude")}
+# A branch's place in WGS 84 degrees: each coordinate's bound either side of zero.
+DEGREES = {"latitude": 90, "longitude": 180}
 REQUIRED = {"code", "name"}
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 MAX_LENGTHS = {"code": 32, "name": 200, "region": 100, "address": 300, "branch": 32, "position": 100,
-               "email": 254}
+               "email": 254, "latitude": 32, "longitude": 32}
 
 
 @dataclass
@@ -92,7 +95,27 @@ def import_staff(data: bytes) -> ImportReport:
 def _branch_values(row: dict, lookups: dict) -> dict:
     if not row["region"]:
         raise BadRequest("'%(column)s' is empty", column="region")
-    return {"name": row["name"], "region": row["region"], "address": row["address"]}
+    values = {"name": row["name"], "region": row["region"], "address": row["address"]}
+    if "latitude" in row:  # a file without the columns leaves the branches' places as they are
+        values.update(_coordinates(row))
+    return values
+
+
+def _coordinates(row: dict) -> dict:
+    """Return a row's latitude and longitude as numbers, both or neither; BadRequest naming the column at fault."""
+    given = [column for column in DEGREES if row[column]]
+    if len(given) == 1:
+        raise BadRequest("give both latitude and longitude, or neither")
+    values = {column: None for column in DEGREES}
+    for column in given:
+        try:
+            values[column] = float(row[column])
+        except ValueError:
+            values[column] = math.nan
+        if not -DEGREES[column] <= values[column] <= DEGREES[column]:  # NaN and infinity fail too
+            raise BadRequest("'%(column)s' must be a number from -%(limit)d to %(limit)d", column=column,
+                             limit=DEGREES[column])
+    return values
 
 
 def _staff_values(row: dict, lookups: dict) -> dict:

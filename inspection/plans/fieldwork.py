@@ -1,9 +1,10 @@
-"""A visit submitted against an assignment: checked with it, and the assignment done in the same transaction."""
+"""A visit submitted (against an assignment or not): checked, stored, assessed, its assignment done, in one go."""
 
 from __future__ import annotations
 
 from ..auth.models import User
 from ..checklists import Checklist
+from ..integrity.services import assess_with_linked
 from ..photos.storage import PendingFiles
 from ..visits import services as visits
 from ..visits.models import Visit
@@ -26,8 +27,10 @@ def check_submission(actor: User, checklist: Checklist, submission: visits.Submi
 
 def submit(actor: User, checklist: Checklist, submission: visits.Submission,
            files: PendingFiles | None = None) -> tuple[Visit, bool]:
-    """Store a visit and mark its assignment done; a retry changes nothing. Flush only."""
+    """Store and assess a visit and mark its assignment done; a retry changes nothing. Flush only."""
     visit, created = visits.submit_visit(actor, checklist, submission, files)
+    if created:
+        assess_with_linked(visit)
     if created and submission.assignment is not None:
         complete(actor, check_for_visit(actor, submission.assignment, checklist.id, visit.branch), visit)
     return visit, created

@@ -15,6 +15,7 @@ from ..auth.models import User
 from ..catalog.services import frozen_checklist
 from ..checklists import Checklist, Result
 from ..extensions import db
+from ..integrity.services import assess_with_linked
 from ..lifecycle import VisitAction, VisitStatus
 from ..photos.processing import ProcessedPhoto
 from ..photos.storage import PendingFiles
@@ -96,6 +97,7 @@ def resubmit(actor: User, visit: Visit, correction: Correction,
                     correction.photos)
     record_revision(actor, visit, fingerprint)
     add_photo_files(files, [photo for _, photo in correction.photos])
+    assess_with_linked(visit)
     return visit, True
 
 

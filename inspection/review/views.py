@@ -17,6 +17,7 @@ from ..catalog.services import frozen_checklist
 from ..checklists import canonical_json
 from ..db import write_transaction
 from ..extensions import db
+from ..integrity.services import reasons
 from ..lifecycle import VisitAction
 from ..problems import NotFound
 from ..visits.serializers import visit_json
@@ -41,9 +42,12 @@ def show(visit_uuid: uuid.UUID):
     load_trail(visit)
     actions = {action.item_id: action for action in db.session.scalars(
         select(CorrectiveAction).where(CorrectiveAction.visit_id == visit.id))}
+    integrity = None
+    if visit.trust is not None and access.can(current_user, "visit.integrity", visit):
+        integrity = reasons(current_user, visit)
     return render_template("visits/show.html", **visit_details(visit), actions=actions,
                            last_return=latest_return(visit), appeal=appeal_of(visit),
-                           appeal_until=appeal_until(current_user, visit))
+                           appeal_until=appeal_until(current_user, visit), integrity=integrity)
 
 
 @bp.post("/visits/<uuid:visit_uuid>/review")

@@ -158,7 +158,7 @@ def photo_row(item_id: str, photo: ProcessedPhoto) -> Photo:
     latitude, longitude = photo.gps or (None, None)
     return Photo(item_id=item_id, stored_name=content_name(photo.image), sha256=photo.sha256, size=photo.size,
                  width=photo.width, height=photo.height, taken_at=photo.taken_at,
-                 latitude=latitude, longitude=longitude)
+                 latitude=latitude, longitude=longitude, phash=photo.phash)
 
 
 def add_photo_files(files: PendingFiles | None, photos: list[ProcessedPhoto]) -> None:

@@ -22,7 +22,11 @@ SORTS = {
     "oldest": (Visit.finished_at.asc(), Visit.id.asc()),
     "lowest": (Visit.score.is_(None), Visit.score.asc(), Visit.finished_at.desc()),
     "highest": (Visit.score.is_(None), Visit.score.desc(), Visit.finished_at.desc()),
+    # Most doubtful evidence first (inspection.integrity); visits not assessed yet last.
+    "trust": (Visit.trust.is_(None), Visit.trust.asc(), Visit.finished_at.desc()),
 }
+# Orders that only some may ask for, by the permission they need.
+RESTRICTED_SORTS = {"trust": "visits.trust"}
 
 
 @dataclass
@@ -67,6 +71,8 @@ def _conditions(user: User, filters: Filters, zone: ZoneInfo) -> list:
 
 def inbox(user: User, filters: Filters, zone: ZoneInfo, page: int, size: int) -> tuple[list[Visit], int]:
     """Return one page of the visits the user sees under these filters, and how many there are in all."""
+    if filters.sort in RESTRICTED_SORTS:
+        access.require(user, RESTRICTED_SORTS[filters.sort])
     conditions = _conditions(user, filters, zone)
     total = db.session.scalar(select(func.count()).select_from(Visit).where(*conditions))
     rows = db.session.scalars(select(Visit).where(*conditions).order_by(*SORTS[filters.sort])

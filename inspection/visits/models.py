@@ -86,6 +86,9 @@ class Visit(db.Model):
     servqual_gap: Mapped[float | None]
     # Fingerprint of what the client sent, so that a retry is told from a conflict.
     content_sha256: Mapped[str] = mapped_column(String(64))
+    # Evidence integrity (inspection.integrity): 0-100, and the signals behind it; None until assessed.
+    trust: Mapped[float | None]
+    integrity: Mapped[list | None] = mapped_column(JSON)
 
     branch: Mapped[Branch] = relationship()
     submitter: Mapped[User] = relationship(viewonly=True)
@@ -162,10 +165,15 @@ class Photo(db.Model):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # Perceptual hash (16 hex digits), to find resized copies in other visits; None on rows stored before it.
+    phash: Mapped[str | None] = mapped_column(String(16))
     # The version of the visit that dropped this photo; None while it belongs to the current version.
     replaced_in: Mapped[int | None]
 
     visit: Mapped[Visit] = relationship(back_populates="all_photos")
+
+    # The same file sent with another visit is found by its hash, over every visit.
+    __table_args__ = (Index("ix_photos_sha256", "sha256"),)
 
 
 class StaffResult(db.Model):
