@@ -4,6 +4,14 @@ from babel.messages.pofile import read_po, write_po
 
 PO = "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 ZH = {
+    # Uncertainty: intervals beside every staff and branch mean, empirical-Bayes rankings (templates/performance)
+    "too few visits for an interval": "走访次数太少，无法给出区间",
+    "every visit scored the same": "每次走访得分相同",
+    "Ranking estimate": "排名估计值",
+    "The rank uses an estimate that pulls small samples toward their branch’s mean (empirical Bayes), so that a few "
+    "lucky visits do not outrank many good ones. Beside it: the plain score, its visits and its %(percent)s interval.":
+        "排名依据的估计值会把样本少的员工拉向其营业厅的平均分（经验贝叶斯），以免几次侥幸的高分排在大量良好表现之前。"
+        "旁边列出原始得分、走访次数及其 %(percent)s 置信区间。",
     "Customer follow-up (score %(score).0f)": "顾客回访（得分 %(score).0f）",
     "the new password is refused: %(reasons)s": "新密码未被接受：%(reasons)s",
     # Customer surveys: links, the public page (inspection/surveys, templates/surveys)
