@@ -134,10 +134,12 @@ def servqual_chart(dimensions: list[tuple[str, float | None, float | None]], lab
 
 def trend_chart(points: list[tuple[str, float | None]], label: str, width: int = WIDTH,
                 height: int = 180, pass_mark: float | None = None,
-                scale: tuple[float, float] = (0, 100)) -> Markup:
+                scale: tuple[float, float] = (0, 100),
+                intervals: list[tuple[float | None, float | None]] | None = None) -> Markup:
     """Draw a line of values (scores 0..100 unless told) over periods, with the period labels below.
 
-    The period labels are thinned out (every second, third… one) where they would overlap.
+    The period labels are thinned out (every second, third… one) where they would overlap. Given intervals
+    (low, high per point, None for none), each point gets an error bar, clipped to the scale.
     """
     low, high = scale
     ticks = [(v, f"{v:g}") for v in (low, (low + high) / 2, high)]
@@ -161,6 +163,8 @@ def trend_chart(points: list[tuple[str, float | None]], label: str, width: int =
     if pass_mark is not None:
         body.append(f"<line x1='{left:.1f}' y1='{y_of(pass_mark):.1f}' x2='{width - right:.1f}' "
                     f"y2='{y_of(pass_mark):.1f}' stroke='{GOLD}' stroke-dasharray='4 3'/>")
+    if intervals:
+        body += _error_bars([left + i * step for i in range(len(points))], intervals, y_of, scale)
     coords = [(left + i * step, y_of(v)) for i, (_, v) in enumerate(points) if v is not None]
     if len(coords) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
@@ -171,6 +175,19 @@ def trend_chart(points: list[tuple[str, float | None]], label: str, width: int =
     body += [_text(left + i * step, height - 6, name, fill=MUTED, anchor="middle")
              for i, name in enumerate(names) if (last - i) % every == 0]
     return _svg(width, height, body, label)
+
+
+def _error_bars(xs: list[float], intervals: list[tuple[float | None, float | None]], y_of,
+                scale: tuple[float, float]) -> list[str]:
+    """Draw a capped vertical bar from each interval's low to its high, within the scale."""
+    bars = []
+    for x, (low, high) in zip(xs, intervals, strict=True):
+        if low is None or high is None:
+            continue
+        top, bottom = y_of(min(high, scale[1])), y_of(max(low, scale[0]))
+        bars.append(f"<path d='M{x:.1f},{top:.1f}V{bottom:.1f}M{x - 4:.1f},{top:.1f}h8M{x - 4:.1f},{bottom:.1f}h8' "
+                    f"stroke='#9cb3cc' stroke-width='1.5' fill='none'/>")
+    return bars
 
 
 def stacked_chart(rows: list[tuple[str, list[int]]], colours: list[str], label: str, width: int = WIDTH) -> Markup:

@@ -1,7 +1,8 @@
 """Means with their confidence intervals (Student's t), in pure Python: no SciPy, no web or database code.
 
 Figures come either as values or as the sums a SQL query returns (count, sum, sum of squares), so that a
-report aggregates in the database and still says how far its mean may be from the truth.
+report aggregates in the database and still says how far its mean may be from the truth. A score of points
+earned over points possible (a ratio of sums) gets its interval by the delta method: see `ratio_interval`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Estimate:
     low: float | None = None
     high: float | None = None
     confidence: float = CONFIDENCE
+    variance: float | None = None  # of one observation about the mean, for pooling; None below two observations
 
     @property
     def margin(self) -> float | None:
@@ -106,12 +108,38 @@ def interval(count: int, total: float, squares: float, confidence: float = CONFI
     mean = total / count
     if count < 2:
         return Estimate(count, mean, confidence=confidence)
-    variance = max(0.0, (squares - total * total / count) / (count - 1))  # float noise can dip below zero
+    return _estimate(count, mean, (squares - total * total / count) / (count - 1), confidence)
+
+
+def ratio_interval(count: int, earned: float, possible: float, earned_squares: float, products: float,
+                   possible_squares: float, scale: float = 100.0, confidence: float = CONFIDENCE) -> Estimate:
+    """Return scale × Σearned / Σpossible and its t-interval, from the sums of n visits' points.
+
+    The ratio R = Σy / Σx is a mean of the visits' scores weighted by their points possible. Linearised (the
+    delta method), each visit contributes its residual d = y − R·x; the variance of one visit's score is
+    scale² · Σd² / ((n − 1) · x̄²) with Σd² = Σy² − 2R·Σxy + R²·Σx² and x̄ = Σx / n, and the interval is
+    R ± t(n − 1) · √(variance / n). When every visit has the same points possible this is exactly `interval`
+    over the visits' own scores.
+    """
+    if count <= 0 or possible <= 0:
+        return Estimate(max(count, 0), None, confidence=confidence)
+    ratio = earned / possible
+    if count < 2:
+        return Estimate(count, scale * ratio, confidence=confidence)
+    residuals = earned_squares - 2 * ratio * products + ratio * ratio * possible_squares
+    per_visit = possible / count
+    return _estimate(count, scale * ratio, scale * scale * residuals / ((count - 1) * per_visit * per_visit),
+                     confidence)
+
+
+def _estimate(count: int, mean: float, variance: float, confidence: float) -> Estimate:
+    """Return the mean with its t-interval, given the variance of one observation (n >= 2)."""
+    variance = max(0.0, variance)  # float noise can dip below zero
     if variance <= 1e-12 * max(1.0, mean * mean):
         # Identical answers (common on a 7-point scale) say nothing of the spread: no interval, not a zero-width one.
-        return Estimate(count, mean, confidence=confidence)
+        return Estimate(count, mean, confidence=confidence, variance=0.0)
     margin = t_quantile((1 + confidence) / 2, count - 1) * math.sqrt(variance / count)
-    return Estimate(count, mean, mean - margin, mean + margin, confidence)
+    return Estimate(count, mean, mean - margin, mean + margin, confidence, variance)
 
 
 def mean_interval(values: list[float], confidence: float = CONFIDENCE) -> Estimate:

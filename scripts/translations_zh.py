@@ -167,6 +167,14 @@ ZH = {
     "Give both latitude and longitude, or neither.": "请同时填写纬度和经度，或都不填。",
     "give both latitude and longitude, or neither": "请同时给出纬度和经度，或都不给",
     "'%(column)s' must be a number from -%(limit)d to %(limit)d": "“%(column)s”必须是 -%(limit)d 到 %(limit)d 之间的数字",
+    # Uncertainty: intervals beside every staff and branch mean, empirical-Bayes rankings (templates/performance)
+    "too few visits for an interval": "走访次数太少，无法给出区间",
+    "every visit scored the same": "每次走访得分相同",
+    "Ranking estimate": "排名估计值",
+    "The rank uses an estimate that pulls small samples toward their branch’s mean (empirical Bayes), so that a few "
+    "lucky visits do not outrank many good ones. Beside it: the plain score, its visits and its %(percent)s interval.":
+        "排名依据的估计值会把样本少的员工拉向其营业厅的平均分（经验贝叶斯），以免几次侥幸的高分排在大量良好表现之前。"
+        "旁边列出原始得分、走访次数及其 %(percent)s 置信区间。",
     "Customer follow-up (score %(score).0f)": "顾客回访（得分 %(score).0f）",
     "the new password is refused: %(reasons)s": "新密码未被接受：%(reasons)s",
     # Customer surveys: links, the public page (inspection/surveys, templates/surveys)

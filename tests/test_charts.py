@@ -22,6 +22,8 @@ CHARTS = {
     "trend, a year": lambda: charts.trend_chart(MONTHS, "trend", pass_mark=70),
     "trend, three months": lambda: charts.trend_chart(MONTHS[:3], "trend"),
     "trend, one month": lambda: charts.trend_chart(MONTHS[:1], "trend"),
+    "trend, intervals": lambda: charts.trend_chart(MONTHS[:3], "trend", intervals=[(30.0, 60.0), (None, None),
+                                                                                   (-40.0, 150.0)]),
     "trend, gap scale": lambda: charts.trend_chart([(m, -0.8) for m, _ in MONTHS], "gap", scale=(-3, 3)),
     "stacked": lambda: charts.stacked_chart([("上海人民广场营业厅", [3, 1, 2, 4]), ("W1", [10, 0, 0, 0])],
                                             ["#1e7d32", "#b07d00", "#c62828", "#dde3ea"], "coverage"),
@@ -64,3 +66,15 @@ def test_a_label_too_long_for_its_row_is_shortened():
 def test_user_text_is_escaped():
     svg = str(charts.bar_chart([("<script>alert(1)</script>", 10.0)], "<b>label</b>"))
     assert "<script>" not in svg and "<b>" not in svg
+
+
+def test_a_trends_intervals_are_error_bars_within_the_plot():
+    # 2026-01 has 30–60, 2026-02 none (too few visits), 2026-03 beyond the scale on both sides: clipped to 0–100.
+    svg = str(charts.trend_chart(MONTHS[:3], "trend", intervals=[(30.0, 60.0), (None, None), (-40.0, 150.0)]))
+    bars = re.findall(r"<path d='M([\d.]+),([\d.]+)V([\d.]+)", svg)
+    assert len(bars) == 2
+    zero, hundred = (float(y) for y in re.findall(r"<line x1='[\d.]+' y1='([\d.]+)'", svg)[::2])
+    (_, top, bottom), (_, clipped_top, clipped_bottom) = [tuple(map(float, bar)) for bar in bars]
+    assert (clipped_top, clipped_bottom) == (pytest.approx(hundred), pytest.approx(zero))
+    assert bottom - top == pytest.approx(0.3 * (zero - hundred), abs=0.15)
+    assert "<path" not in str(charts.trend_chart(MONTHS[:3], "trend"))

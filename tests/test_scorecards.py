@@ -18,6 +18,7 @@ from inspection.photos.storage import write_with_files
 from inspection.review.services import review
 from inspection.scorecards import render, services
 from inspection.scorecards.render import INTERNAL, ScorecardFetcher
+from inspection.statistics import mean_interval
 from inspection.visits.services import submit_visit
 
 from . import factories
@@ -156,6 +157,8 @@ def test_staff_scorecard_figures_and_minimum_sample(app, client, users, org):
     assert "本期仅有 2 次检查记入该员工，少于 3 次" in page
     pdf = client.get(f"/staff/{staff.code}/scorecard.pdf?from=2026-08-01&to=2026-09-30")
     assert "员工成绩单" in pdf_text(pdf.data) and "75.0" in pdf_text(pdf.data)
+    two = mean_interval([100.0, 50.0])  # 75 ± t(0.95, 1) · 25 = 75 ± 157.8: wide, as two visits are; cut to 0–100
+    assert f"75.0 ± {two.margin:.1f} · 90% 置信区间 0.0–100.0" in pdf_text(pdf.data)
     assert client.get(f"/staff/{staff.code}/scorecard?from=2026-09-30&to=2026-08-01").status_code == 400
 
 
@@ -167,8 +170,8 @@ def test_branch_scorecard_ranks_only_staff_with_the_minimum_sample(app, client, 
     _attributed_visits(users, "E1-S2", [False, False, False], start, release=False)  # not yet counted
     db.session.commit()
     context = services.branch_context(org.branches["E1"], date(2026, 8, 1), date(2026, 10, 31))
-    assert [(staff.code, tally.count) for staff, tally in context["ranked"]] == [("E1-S1", 3)]
-    assert [(staff.code, tally.count) for staff, tally in context["unranked"]] == [("E1-S2", 1)]
+    assert [(row.staff.code, row.tally.count) for row in context["ranked"]] == [("E1-S1", 3)]
+    assert [(row.staff.code, row.tally.count, row.shrunk) for row in context["unranked"]] == [("E1-S2", 1, None)]
     assert context["report"].mean_score == pytest.approx((100 + 100 + 50 + 100) / 4)
     assert context["sections"] == {"小检查表": [("大厅", pytest.approx(87.5))]}
     factories.login(client, users["shopper"])
@@ -178,6 +181,13 @@ def test_branch_scorecard_ranks_only_staff_with_the_minimum_sample(app, client, 
     assert client.get("/branches/W1/scorecard").status_code == 404
     text = pdf_text(client.get("/branches/E1/scorecard.pdf?from=2026-08-01&to=2026-10-31").data)
     assert "营业厅成绩单" in text and "不排名：少于 3 次" in text
+    branch = mean_interval([100.0, 100.0, 50.0, 100.0])
+    shown = f"{branch.mean:.1f} ± {branch.margin:.1f} (4 次走访) · 90% 置信区间 {branch.low:.1f}–100.0"
+    assert shown in text
+    staff = mean_interval([100.0, 100.0, 50.0])  # E1-S1, ranked: its score, interval and ranking estimate
+    [ranked] = context["ranked"]
+    assert f"{staff.low:.1f}–100.0" in text and f"{ranked.shrunk:.1f}" in text
+    assert "排名估计值" in text and "经验贝叶斯" in text and "走访次数太少，无法给出区间" in text
 
 
 def test_scorecard_commands_write_pdfs(app, runner, visit, tmp_path):

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspection.statistics import Estimate, incomplete_beta, interval, mean_interval, t_cdf, t_quantile
+from inspection.statistics import (
+    Estimate,
+    incomplete_beta,
+    interval,
+    mean_interval,
+    ratio_interval,
+    t_cdf,
+    t_quantile,
+)
 
 pytestmark = pytest.mark.engine
 
@@ -79,6 +87,38 @@ def test_an_interval_by_hand_and_the_small_samples():
     # No spread (identical answers, common on a 7-point scale): a mean, and no zero-width "interval".
     same = mean_interval([0.7] * 5)
     assert same.mean == pytest.approx(0.7) and same.low is None and same.high is None and same.margin is None
+
+
+def _ratio(points: list[tuple[float, float]]) -> Estimate:
+    """The ratio interval of visits' (earned, possible) points, from the sums a SQL query returns."""
+    return ratio_interval(len(points), sum(y for y, _ in points), sum(x for _, x in points),
+                          sum(y * y for y, _ in points), sum(y * x for y, x in points), sum(x * x for _, x in points))
+
+
+def test_a_ratio_interval_by_hand():
+    # Visits of 8/10, 3/5 and 9/10: R = 20/25 = 80. Residuals y − 0.8x: 0, −1, +1, so Σd² = 2
+    # (from the sums: Σy² − 2R·Σxy + R²·Σx² = 154 − 1.6·185 + 0.64·225 = 2). x̄ = 25/3; one visit's variance
+    # 100² · 2 / (2 · (25/3)²) = 144; margin t(0.95, 2) · √(144/3) = 2.919985580353724 · √48.
+    found = _ratio([(8, 10), (3, 5), (9, 10)])
+    assert (found.count, found.mean, found.variance) == (3, pytest.approx(80.0), pytest.approx(144.0))
+    assert found.margin == pytest.approx(2.919985580353724 * math.sqrt(48))
+
+
+def test_a_ratio_of_equal_possibles_is_the_mean_of_the_visit_scores():
+    points = [(10, 10), (5, 10), (10, 10), (0, 10), (7.5, 10)]
+    expected = mean_interval([100 * y / x for y, x in points])
+    found = _ratio(points)
+    assert (found.mean, found.low, found.high, found.variance) == (
+        pytest.approx(expected.mean), pytest.approx(expected.low), pytest.approx(expected.high),
+        pytest.approx(expected.variance))
+
+
+def test_ratio_intervals_of_small_and_empty_samples():
+    assert _ratio([]) == Estimate(0, None)
+    assert _ratio([(0, 0), (0, 0)]) == Estimate(2, None)  # nothing possible: no score
+    assert _ratio([(4, 5)]) == Estimate(1, 80.0)  # one visit: a score, no interval
+    same = _ratio([(10, 10), (5, 5)])  # both perfect: no spread, no zero-width interval
+    assert (same.mean, same.low, same.variance) == (100.0, None, 0.0)
 
 
 def test_wider_confidence_gives_a_wider_interval():

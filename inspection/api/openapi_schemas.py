@@ -130,21 +130,31 @@ def catalog_schemas() -> dict:
 def performance_schemas() -> dict:
     weakest = closed({"checklist": TEXT, "text": TEXT, "times": {"type": "integer"}, "earned": {"type": "number"},
                       "possible": {"type": "number"}, "score": NUMBER_OR_NULL})
+    interval = closed({"low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL,
+                       "confidence": {"type": "number", "const": 0.9}},
+                      description="Student-t interval of the mean, cut to the 0–100 a score can take; low and high "
+                                  "are null below two visits, or when every visit scored the same")
+    count = {"type": "integer", "minimum": 0, "description": "visits the mean and its interval rest on"}
     trend = closed({"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "visits": {"type": "integer"},
-                    "score": NUMBER_OR_NULL})
+                    "score": NUMBER_OR_NULL, "interval": ref("Interval")})
     period = {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}
     common = {"visits": {"type": "integer"}, "score": {**NUMBER_OR_NULL, "description": "100 × earned / possible"},
-              "ranked": {"type": "boolean"}, "trend": {"type": "array", "items": trend},
+              "count": count, "ranked": {"type": "boolean"}, "trend": {"type": "array", "items": trend},
               "weakest_items": {"type": "array", "items": weakest}}
     staff = closed({"staff": TEXT, **period, **common, "earned": {"type": "number"}, "possible": {"type": "number"},
+                    "interval": {**ref("Interval"), "description": "of score"},
                     "minimum_sample": {"type": "integer"}, "dimensions": mapping(NUMBER_OR_NULL)})
-    ranking = closed({"code": TEXT, "visits": {"type": "integer"}, "score": NUMBER_OR_NULL,
-                      "ranked": {"type": "boolean"}})
+    ranking = closed({"code": TEXT, "visits": {"type": "integer"}, "score": NUMBER_OR_NULL, "count": count,
+                      "interval": {**ref("Interval"), "description": "of score"}, "ranked": {"type": "boolean"},
+                      "shrunk": {**NUMBER_OR_NULL, "description": "the score pulled toward the branch's by empirical "
+                                                                  "Bayes, which orders the ranked; null if unranked"}})
     failure = closed({"checklist": TEXT, "text": TEXT, "times": {"type": "integer"}})
     branch = closed({"branch": TEXT, **period, **common, "mean_visit_score": NUMBER_OR_NULL,
-                     "staff": {"type": "array", "items": ranking},
+                     "interval": {**ref("Interval"), "description": "of mean_visit_score"},
+                     "staff": {"type": "array", "items": ranking,
+                               "description": "ranked staff by shrunk score, then the unranked"},
                      "critical_failures": {"type": "array", "items": failure}})
-    return {"StaffPerformance": staff, "BranchPerformance": branch}
+    return {"StaffPerformance": staff, "BranchPerformance": branch, "Interval": interval}
 
 
 def plan_schemas() -> dict:

@@ -10,16 +10,23 @@ from .. import charts
 from ..appeals.reports import amended_for_staff
 from ..labels import dimension_labels, servqual_legend
 from ..org.models import Staff
+from ..statistics import Estimate
 from .reports import dimension_rows, monthly, staff_report
 from .servqual import SourceFigures
+
+
+def estimate_trend(points: list[tuple[str, Estimate]], label: str):
+    """Draw means by period with their 90% intervals as error bars."""
+    return charts.trend_chart([(name, estimate.mean) for name, estimate in points], label,
+                              intervals=[(estimate.low, estimate.high) for _, estimate in points])
 
 
 def staff_context(staff: Staff, start: date, end: date) -> dict:
     """Return what a staff member's page and scorecard show for a period, and the visits appeals amended."""
     report = staff_report(staff, start, end)
-    trend = monthly(report.months, lambda tally: tally.score)
+    trend = monthly(report.months, lambda tally: tally.estimate)
     rows = dimension_rows(report.dimensions, dimension_labels())
-    return {"report": report, "trend_chart": charts.trend_chart(trend, str(_l("Score by month"))),
+    return {"report": report, "trend_chart": estimate_trend(trend, str(_l("Score by month"))),
             "dimension_chart": charts.bar_chart(rows, str(_l("Dimensions"))) if rows else None,
             "amended": amended_for_staff(staff, start, end)}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -17,23 +19,68 @@ from ..checklists.model import item_dimension
 from ..extensions import db
 from ..lifecycle import COUNTED_VISITS
 from ..org.models import Branch, Staff
+from ..shrinkage import Group, shrink
+from ..statistics import Estimate, mean_interval, ratio_interval
 from ..visits.models import StaffResult, Visit
 
 
 @dataclass
 class Tally:
+    """Points earned and possible over visits, with the sums of squares and products their interval needs."""
+
     earned: float = 0.0
     possible: float = 0.0
     count: int = 0
+    earned_squares: float = 0.0
+    products: float = 0.0
+    possible_squares: float = 0.0
 
     def add(self, earned: float, possible: float) -> None:
-        self.earned += earned
-        self.possible += possible
-        self.count += 1
+        self.merge(Tally(earned, possible, 1, earned * earned, earned * possible, possible * possible))
+
+    def merge(self, other: Tally) -> None:
+        self.earned += other.earned
+        self.possible += other.possible
+        self.count += other.count
+        self.earned_squares += other.earned_squares
+        self.products += other.products
+        self.possible_squares += other.possible_squares
 
     @property
     def score(self) -> float | None:
         return 100 * self.earned / self.possible if self.possible else None
+
+    @property
+    def estimate(self) -> Estimate:
+        """Return the score with its 90% interval (none below two visits)."""
+        return ratio_interval(self.count, self.earned, self.possible, self.earned_squares, self.products,
+                              self.possible_squares)
+
+
+def shrunk_scores(rows: list[tuple[Hashable, Hashable, Tally]]) -> dict[Hashable, float]:
+    """Return each (key, parent, tally) row's score shrunk toward its parent's pooled score (inspection.shrinkage)."""
+    parents: dict[Hashable, Tally] = {}
+    for _, parent, tally in rows:
+        parents.setdefault(parent, Tally()).merge(tally)
+    priors = {parent: tally.score for parent, tally in parents.items() if tally.score is not None}
+    groups = [Group(key, parent, estimate.count, estimate.mean, estimate.variance)
+              for key, parent, tally in rows if (estimate := tally.estimate).mean is not None]
+    return shrink(groups, priors).shrunk
+
+
+def rank_order(shrunk: float | None, score: float | None, key: str) -> tuple:
+    """Sort by the shrunk score, highest first, then the plain score; a score of nothing (no points possible) last."""
+    return shrunk is None, -(shrunk or 0.0), -(score or 0.0), key
+
+
+def places(ranked: list) -> None:
+    """Number rows sorted by `rank_order`; equal shrunk scores share a place (1, 2, 2, 4)."""
+    # The data cannot tell them apart: when staff differ no more than chance explains, all share their branch's mean.
+    for index, row in enumerate(ranked):
+        before = ranked[index - 1] if index else None
+        tied = (before is not None and row.shrunk is not None and before.shrunk is not None
+                and math.isclose(row.shrunk, before.shrunk, rel_tol=1e-9, abs_tol=1e-9))
+        row.place = before.place if tied else index + 1
 
 
 @dataclass
@@ -124,16 +171,34 @@ class BranchReport:
     items: dict[tuple[str, str], ItemFigure] = field(default_factory=dict)
 
     @property
-    def mean_score(self) -> float | None:
-        scores = [visit.score for visit in self.visits if visit.score is not None]
-        return sum(scores) / len(scores) if scores else None
+    def estimate(self) -> Estimate:
+        """Return the mean visit score with its 90% interval."""
+        return mean_interval([visit.score for visit in self.visits if visit.score is not None])
 
-    def ranking(self) -> tuple[list[tuple[Staff, Tally]], list[tuple[Staff, Tally]]]:
-        """Return (ranked, unranked): only staff with the minimum sample are ranked."""
-        rows = list(self.staff.values())
-        ranked = sorted((r for r in rows if r[1].count >= self.minimum), key=lambda r: -(r[1].score or 0))
-        unranked = sorted((r for r in rows if r[1].count < self.minimum), key=lambda r: r[0].code)
+    @property
+    def mean_score(self) -> float | None:
+        return self.estimate.mean
+
+    def ranking(self) -> tuple[list[Standing], list[Standing]]:
+        """Return (ranked, unranked): only staff with the minimum sample are ranked, by their shrunk score."""
+        shrunk = shrunk_scores([(staff.id, self.branch.id, tally) for staff, tally in self.staff.values()])
+        ranked = sorted((Standing(staff, tally, shrunk.get(staff.id)) for staff, tally in self.staff.values()
+                         if tally.count >= self.minimum),
+                        key=lambda row: rank_order(row.shrunk, row.tally.score, row.staff.code))
+        places(ranked)
+        unranked = sorted((Standing(staff, tally) for staff, tally in self.staff.values()
+                           if tally.count < self.minimum), key=lambda row: row.staff.code)
         return ranked, unranked
+
+
+@dataclass
+class Standing:
+    """A staff member's place in a ranking: their points, and the shrunk score that ranks them (None: unranked)."""
+
+    staff: Staff
+    tally: Tally
+    shrunk: float | None = None
+    place: int | None = None  # 1, 2, 2, 4: equal shrunk scores share a place
 
 
 def branch_report(branch: Branch, start: date, end: date) -> BranchReport:
@@ -173,13 +238,8 @@ def dimension_rows(tallies: dict[str, Tally], labels: dict[str, str]) -> list[tu
     return [(labels[name], tallies[name].score) for name in DIMENSIONS if name in tallies]
 
 
-def mean(values: list[float]) -> float | None:
-    """Return the mean, or None for no values."""
-    return sum(values) / len(values) if values else None
-
-
-def monthly(points: dict, reducer) -> list[tuple[str, float | None]]:
-    """Return (month, value) pairs in month order."""
+def monthly(points: dict, reducer) -> list[tuple[str, Estimate]]:
+    """Return (month, estimate) pairs in month order, the reducer making each month's estimate."""
     return [(month, reducer(value)) for month, value in sorted(points.items())]
 
 

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import access, charts
+from .. import access
 from ..labels import dimension_labels
 from ..web.requests import period
 from . import services
 from . import servqual as sources
-from .context import servqual_charts, staff_context
+from .context import estimate_trend, servqual_charts, staff_context
 from .lookups import reportable_staff, scope_filters
 
 bp = Blueprint("performance", __name__, url_prefix="/performance")
@@ -44,7 +44,7 @@ def overview():
     regions = services.comparison(current_user, f["start"], f["end"], "region", f["region"])
     trend = services.monthly_scores(current_user, f["start"], f["end"], f["branch"], f["region"])
     return _page("performance/overview.html", f, branches=branches, regions=regions,
-                 trend_chart=charts.trend_chart(trend, _("Mean score by month")))
+                 trend_chart=estimate_trend(trend, _("Mean score by month")))
 
 
 @bp.get("/leaderboard")

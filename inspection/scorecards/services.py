@@ -24,7 +24,9 @@ from ..labels import dimension_labels, role_label, servqual_legend
 from ..lifecycle import UNFINISHED_ACTIONS
 from ..org.models import Branch
 from ..performance import reports, servqual
+from ..performance.context import estimate_trend
 from ..photos.storage import thumbnail_name
+from ..statistics import mean_interval
 from ..visits.models import Visit
 from ..visits.services import visit_details
 from .render import render_pdf_reporting, template_version
@@ -92,7 +94,7 @@ def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
 def branch_context(branch: Branch, start: date, end: date) -> dict:
     """Return everything the branch scorecard shows for a period."""
     report = reports.branch_report(branch, start, end)
-    trend = reports.monthly(report.months, reports.mean)
+    trend = reports.monthly(report.months, mean_interval)
     ranked, unranked = report.ranking()
     actions = db.session.scalars(
         select(CorrectiveAction).where(CorrectiveAction.branch_id == branch.id,
@@ -103,4 +105,4 @@ def branch_context(branch: Branch, start: date, end: date) -> dict:
             "servqual": voices, "dimension_names": dimension_labels(),
             "coverage": branch_coverage(branch, start, end, utcnow(), localtime.zone()),
             "sections": reports.grouped_by_checklist(report.sections),
-            "trend_chart": charts.trend_chart(trend, str(_l("Mean score by month")))}
+            "trend_chart": estimate_trend(trend, str(_l("Mean score by month")))}
