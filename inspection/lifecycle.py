@@ -1,7 +1,7 @@
 """The states of visits, corrective actions, assignments and appeals, and the one table of moves between them.
 
 Each lifecycle is a table of (state, action) -> next state, with the party who may take the step.
-Pure Python: `access.py` decides whether a user is that party, and the services apply a step with
+Pure Python: `inspection.access` decides whether a user is that party, and the services apply a step with
 a conditional update so that two people acting at once cannot both move the same row.
 """
 
@@ -86,7 +86,7 @@ class AppealStep(StrEnum):
 
 
 class Party(StrEnum):
-    """Who may take a step; access.py decides whether a user is that party for a given resource."""
+    """Who may take a step; inspection.access decides whether a user is that party for a given resource."""
 
     FILLER = "filler"  # may fill in the checklist at the branch
     REVIEWER = "reviewer"  # manages the branch of the visit

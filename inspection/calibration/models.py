@@ -48,7 +48,7 @@ class CalibrationExercise(db.Model):
 
     @property
     def evaluator_ids(self) -> set[int]:
-        """Return the ids of the users chosen to score this exercise (what access.py asks)."""
+        """Return the ids of the users chosen to score this exercise (what inspection.access asks)."""
         return {participant.user_id for participant in self.participants}
 
     __table_args__ = (Index("ix_calibration_exercises_branch_status", "branch_id", "status"),)
