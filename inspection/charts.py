@@ -155,14 +155,7 @@ def trend_chart(points: list[tuple[str, float | None]], label: str, width: int =
     def y_of(value: float) -> float:
         return top + plot_h * (1 - (value - low) / (high - low))
 
-    body = []
-    for value, text in ticks:
-        body.append(f"<line x1='{left:.1f}' y1='{y_of(value):.1f}' x2='{width - right:.1f}' y2='{y_of(value):.1f}' "
-                    f"stroke='{LINE}'/>")
-        body.append(_text(left - 6, y_of(value) + FONT_SIZE * 0.35, text, fill=MUTED, anchor="end"))
-    if pass_mark is not None:
-        body.append(f"<line x1='{left:.1f}' y1='{y_of(pass_mark):.1f}' x2='{width - right:.1f}' "
-                    f"y2='{y_of(pass_mark):.1f}' stroke='{GOLD}' stroke-dasharray='4 3'/>")
+    body = _grid(ticks, pass_mark, (left, width - right), y_of)
     if intervals:
         body += _error_bars([left + i * step for i in range(len(points))], intervals, y_of, scale)
     coords = [(left + i * step, y_of(v)) for i, (_, v) in enumerate(points) if v is not None]
@@ -175,6 +168,20 @@ def trend_chart(points: list[tuple[str, float | None]], label: str, width: int =
     body += [_text(left + i * step, height - 6, name, fill=MUTED, anchor="middle")
              for i, name in enumerate(names) if (last - i) % every == 0]
     return _svg(width, height, body, label)
+
+
+def _grid(ticks: list[tuple[float, str]], pass_mark: float | None, span: tuple[float, float], y_of) -> list[str]:
+    """Draw the scale's lines with their values at the left, and the pass mark dashed."""
+    start, end = span
+    body = []
+    for value, text in ticks:
+        body.append(f"<line x1='{start:.1f}' y1='{y_of(value):.1f}' x2='{end:.1f}' y2='{y_of(value):.1f}' "
+                    f"stroke='{LINE}'/>")
+        body.append(_text(start - 6, y_of(value) + FONT_SIZE * 0.35, text, fill=MUTED, anchor="end"))
+    if pass_mark is not None:
+        body.append(f"<line x1='{start:.1f}' y1='{y_of(pass_mark):.1f}' x2='{end:.1f}' "
+                    f"y2='{y_of(pass_mark):.1f}' stroke='{GOLD}' stroke-dasharray='4 3'/>")
+    return body
 
 
 def _error_bars(xs: list[float], intervals: list[tuple[float | None, float | None]], y_of,
