@@ -6,38 +6,12 @@ Fields are named as on the visit form: `answer.<item>` (and `answer.<item>.expec
 
 from __future__ import annotations
 
-from ..checklists import Checklist, Item, visible_items
+from ..checklists import Checklist, visible_items
 from ..checklists.answers import NA
+from ..checklists.fields import field_value, whole
 
 CHOICE_TYPES = frozenset({"yes_no", "rating", "choice"})
 SERVQUAL_PARTS = ("expectation", "perception")
-
-
-def _whole(raw: str):
-    """Return a whole number typed as digits, else the text itself (which the engine then refuses)."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else raw
-
-
-def _number(raw: str):
-    try:
-        return float(raw.replace(",", "."))
-    except ValueError:
-        return raw
-
-
-def _value(item: Item, raw: str):
-    """Return one answer from its field's text, as the engine expects it."""
-    if raw == NA:
-        return NA
-    if item.type == "yes_no":
-        return {"true": True, "false": False}.get(raw, raw)
-    if item.type in ("rating", "deduction"):
-        return _whole(raw)
-    if item.type == "choice":
-        return next((option.value for option in item.options if str(option.value) == raw), raw)
-    if item.type in ("number", "timer"):
-        return _number(raw)
-    return raw  # text, staff
 
 
 def read_answers(checklist: Checklist, form) -> dict:
@@ -52,11 +26,11 @@ def read_answers(checklist: Checklist, form) -> dict:
         elif item.type == "servqual":
             parts = {part: form.get(f"answer.{item.id}.{part}", "").strip() for part in SERVQUAL_PARTS}
             if any(parts.values()):
-                answers[item.id] = {part: _whole(raw) for part, raw in parts.items() if raw}
+                answers[item.id] = {part: whole(raw) for part, raw in parts.items() if raw}
         elif item.type != "photo":
             raw = form.get(f"answer.{item.id}", "").strip()
             if raw:
-                answers[item.id] = _value(item, raw)
+                answers[item.id] = field_value(item, raw)
     shown = visible_items(checklist, answers)
     return {item_id: value for item_id, value in answers.items() if item_id in shown}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..checklists import AnswerProblem, Checklist, Item, check_answers
-from ..checklists.answers import NA
+from ..checklists.fields import field_value, whole
 
 # The item types a customer answers on the public page; a staff item is answered by a badge link itself,
 # and timers, deductions and photos are an inspector's work.
@@ -33,33 +33,6 @@ def unanswerable(checklist: Checklist, staff_code: str | None) -> Item | None:
     return None
 
 
-def _whole(raw: str):
-    """Return a whole number typed as digits, else the text itself (which the engine then refuses)."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else raw
-
-
-def _number(raw: str):
-    try:
-        return float(raw.replace(",", "."))
-    except ValueError:
-        return raw
-
-
-def _value(item: Item, raw: str):
-    """Return one answer from its field's text, as the engine expects it."""
-    if raw == NA:
-        return NA
-    if item.type == "yes_no":
-        return {"true": True, "false": False}.get(raw, raw)
-    if item.type == "rating":
-        return _whole(raw)
-    if item.type == "choice":
-        return next((option.value for option in item.options if str(option.value) == raw), raw)
-    if item.type == "number":
-        return _number(raw)
-    return raw  # text
-
-
 def read_answers(checklist: Checklist, form, staff_code: str | None) -> tuple[dict, list[AnswerProblem]]:
     """Return the answers a form holds, and the problems of half-answered SERVQUAL statements."""
     answers, problems = {}, []
@@ -69,14 +42,14 @@ def read_answers(checklist: Checklist, form, staff_code: str | None) -> tuple[di
         elif item.type == "servqual":
             parts = {name: form.get(f"a.{item.id}.{short}", "").strip() for name, short in SERVQUAL_PARTS}
             if all(parts.values()):
-                answers[item.id] = {name: _whole(raw) for name, raw in parts.items()}
+                answers[item.id] = {name: whole(raw) for name, raw in parts.items()}
             elif any(parts.values()):
                 problems.append(AnswerProblem(item.id, "rate both what you expect and what you found",
                                               "servqual_half"))
         elif item.type in CUSTOMER_TYPES:
             raw = form.get(f"a.{item.id}", "").strip()
             if raw:
-                answers[item.id] = _value(item, raw)
+                answers[item.id] = field_value(item, raw)
     return answers, problems
 
 
