@@ -136,6 +136,7 @@ PROBLEM_TEXTS = {
     "decision_missing": _l("Uphold or reject this item."),
     "decision_comment_required": _l("Say why: a decision needs a comment."),
     "answer_unchanged": _l("An upheld item needs another answer than the one appealed."),
+    "amend_lowers_score": _l("An appeal corrects in the branch's favour: these answers would lower its score."),
 }
 
 

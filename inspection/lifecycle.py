@@ -71,6 +71,8 @@ class CalibrationStatus(StrEnum):
 class CalibrationStep(StrEnum):
     OPEN = "open"
     CLOSE = "close"
+
+
 class AppealStatus(StrEnum):
     OPEN = "open"
     UPHELD = "upheld"

@@ -4,6 +4,8 @@ from babel.messages.pofile import read_po, write_po
 
 PO = "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 ZH = {
+    "An appeal corrects in the branch's favour: these answers would lower its score.":
+        "申诉只能作有利于营业厅的更正：这些答案会降低其得分。",
     # Calibration exercises (inspection/calibration, templates/calibration, inspection/agreement)
     "Calibration": "校准", "Closed": "已关闭", "Taking scores": "评分中", "Exercise": "校准活动", "New exercise": "新建校准活动",
     "New calibration exercise": "新建校准活动", "No calibration exercises.": "暂无校准活动。",

@@ -168,7 +168,7 @@ def test_an_upheld_appeal_makes_a_new_version_with_new_scores_and_staff_results(
     diff = client.get(f"/visits/{visit.uuid}/diff?from=1&to=2").get_data(as_text=True)
     assert "整洁" in diff and "问候" in diff
     board = client.get("/performance/leaderboard").get_data(as_text=True)
-    assert '<td class="num">100.0</td>' in board
+    assert '<strong>100.0</strong>' in board
     staff_page = client.get("/performance/staff/E1-S1").get_data(as_text=True)
     assert 'id="amended"' in staff_page and "0.0" in staff_page and "100.0" in staff_page
     assert 'id="no-longer-failed"' in client.get(f"/actions/{action.id}").get_data(as_text=True)
@@ -298,3 +298,50 @@ def test_wilson_intervals_match_the_textbook():
     assert (round(estimate.low, 4), round(estimate.high, 4)) == (0.0179, 0.4042)
     assert wilson(0, 20).low == 0.0 and wilson(0, 20).high > 0.05
     assert wilson(0, 0).mean is None
+
+
+# -- review fixes ---------------------------------------------------------------------------------
+
+def test_an_upheld_appeal_keeps_staff_who_left_since_the_visit(people):
+    visit = released(people)
+    appeal = appealed(people, visit)
+    visit.branch.staff[0].active = False  # E1-S1 left after the visit
+    db.session.commit()
+    decide(people["manager"], appeal, {"clean": ItemDecision(True, "true")}, "属实")
+    db.session.commit()
+    assert (appeal.status, visit.version) == ("upheld", 2)
+    assert [row.staff.code for row in visit.staff_results] == ["E1-S1"]
+
+
+def test_an_upheld_answer_may_not_lower_the_score(people):
+    visit = released(people, {"clerk": "E1-S1", "clean": True, "greet": 9})
+    appeal = appealed(people, visit, ["clean"])
+    with pytest.raises(Invalid) as refused:
+        decide(people["manager"], appeal, {"clean": ItemDecision(True, "false")}, "改")
+    assert codes(refused.value) == ["amend_lowers_score"]
+
+
+def test_a_corrected_answer_nested_past_any_depth_is_refused_not_a_500(client, people):
+    appeal = appealed(people, released(people))
+    factories.login(client, people["manager"])
+    response = client.post(f"/appeals/{appeal.id}", data={"outcome.clean": "upheld", "value.clean": "[" * 50_000,
+                                                          "comment": "改"})
+    assert response.status_code == 422 and db.session.get(Appeal, appeal.id).status == "open"
+
+
+def test_the_branch_reads_what_was_released_not_the_review_before_it(client, people):
+    sub = factories.submission(answers=FAILED)
+    visit, _ = submit_visit(people["inspector"], factories.small_checklist(), sub)
+    review(people["manager"], visit, "return", "评语：请补拍照片")
+    db.session.commit()
+    from inspection.review.correction import Correction, resubmit
+    resubmit(people["inspector"], visit, Correction(answers=dict(FAILED, greet=4), notes={}))
+    review(people["manager"], visit, "release")
+    db.session.commit()
+    factories.login(client, people["branch"])
+    page = client.get(f"/visits/{visit.uuid}").get_data(as_text=True)
+    assert "请补拍照片" not in page and "v1 → v2" not in page
+    assert client.get(f"/visits/{visit.uuid}/diff?from=1&to=2").status_code == 404
+    assert client.get(f"/visits/{visit.uuid}/diff").status_code == 200  # from its release on
+    manager = factories.login(client, people["manager"]) and client
+    assert "请补拍照片" in manager.get(f"/visits/{visit.uuid}").get_data(as_text=True)

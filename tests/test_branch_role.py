@@ -62,7 +62,7 @@ def test_a_released_mystery_shop_never_names_its_shopper(lead_client, visits, us
 
 
 def test_an_inspection_names_its_inspector(lead_client, visits, users):
-    html = lead_client.get(f"/visits/{visits['released inspection'].uuid}").get_data(as_text=True)
+    html = lead_client.get(f"/visits/{visits['released inspection'].uuid}/scorecard").get_data(as_text=True)
     assert users["inspector"].name in html
 
 

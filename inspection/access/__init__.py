@@ -179,6 +179,9 @@ def _party_refusal(user: User, party: Party, resource) -> Forbidden | None:
 RULES = {
     "visit.view": _views_visit,
     "visit.identify_people": _names_people,
+    # The review before release (returns, corrections and their comments) stays between reviewers and whoever
+    # filled the visit in: the branch side reads what was released, and what its appeals changed after.
+    "visit.review_trail": lambda user, _: user.role not in BRANCH_SIDE,
     "checklist.fill": lambda user, checklist: checklist.kind in fill_kinds(user),
     "checklist.read": lambda user, checklist: checklist.kind in listable_kinds(user),
     "reports.view": _reads_reports,

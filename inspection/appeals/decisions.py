@@ -68,7 +68,7 @@ def _corrections(appeal: Appeal, checklist, decisions: dict[str, ItemDecision]) 
         item = checklist.item(item_id)
         try:
             value = _read(item, decision)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             value = decision.corrected
         message = value_problem(item, value)
         if message:
@@ -100,12 +100,24 @@ def check_decision(actor: User, appeal: Appeal, decisions: dict[str, ItemDecisio
     check_length("comment", comment)
     if not corrected:
         return step, checklist, None
-    content = current_content(appeal.visit)
+    visit = appeal.visit
+    content = current_content(visit)
     content.answers.update(corrected)
     # The whole visit is checked again: a corrected answer may show or hide items, or name another staff member.
-    result, staff = check_content(checklist, appeal.visit.branch, content,
-                                  photo_counts(photo.item_id for photo in appeal.visit.photos))
+    attributed = frozenset(row.staff.code for row in visit.staff_results)
+    result, staff = check_content(checklist, visit.branch, content,
+                                  photo_counts(photo.item_id for photo in visit.photos), attributed)
+    if _worse(visit, result):
+        raise Invalid("the appeal cannot be decided as sent: %(count)d problem(s), listed in details",
+                      [{"field": "comment", "code": "amend_lowers_score",
+                        "message": "an appeal corrects in the branch's favour: this would lower the score"}], count=1)
     return step, checklist, (content, result, staff)
+
+
+def _worse(visit, result) -> bool:
+    """Tell whether the corrected result is worse for the branch: a lower score, or more critical failures."""
+    lower = result.score is not None and visit.score is not None and result.score < visit.score - 1e-9
+    return lower or len(result.critical_failures) > visit.critical_failures
 
 
 def decide(actor: User, appeal: Appeal, decisions: dict[str, ItemDecision], comment: str) -> Appeal:

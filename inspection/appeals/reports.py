@@ -99,21 +99,24 @@ def amended_for_staff(staff: Staff, start: date, end: date) -> list[dict]:
 
 def appealable_visits(user: User, now: datetime) -> list[tuple[Visit, date]]:
     """Return the released visits the user may appeal now, with the last day to do so, the soonest to close first."""
-    recent = now - timedelta(days=current_app.config["APPEAL_DAYS"] + 2)  # a window lasts at most this long
-    released = exists().where(VisitEvent.visit_id == Visit.id, VisitEvent.action == VisitAction.RELEASE,
-                              VisitEvent.at >= recent)
+    # A window closes at the end of the local day APPEAL_DAYS after release: older releases are over.
+    first_open = localtime.day_start(localtime.local(now).date() - timedelta(days=current_app.config["APPEAL_DAYS"]))
+    released = (select(func.max(VisitEvent.at)).where(VisitEvent.visit_id == Visit.id,
+                                                     VisitEvent.action == VisitAction.RELEASE)
+                .correlate(Visit).scalar_subquery())
     unappealed = ~exists().where(Appeal.visit_id == Visit.id)
     candidates = db.session.scalars(
         select(Visit).where(and_(access.visit_filter(user, Visit), Visit.status.in_(COUNTED_VISITS)),
-                            released, unappealed)
-        .options(selectinload(Visit.branch), selectinload(Visit.snapshot)).order_by(Visit.finished_at)
+                            released >= first_open, unappealed)
+        .options(selectinload(Visit.branch), selectinload(Visit.snapshot)).order_by(released, Visit.id)
         .limit(HOME_ROWS)).all()
     found = [(visit, appeal_until(user, visit, now)) for visit in candidates]
-    return sorted(((visit, day) for visit, day in found if day is not None), key=lambda row: row[1])
+    return [(visit, day) for visit, day in found if day is not None]
 
 
 def open_appeals(user: User) -> tuple[list[Appeal], int]:
     """Return the oldest open appeals the user reads, and how many are open in all."""
     query = appeals_query(user, AppealStatus.OPEN)
     count = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    return db.session.scalars(query.options(selectinload(Appeal.branch)).limit(HOME_ROWS)).all(), count
+    rows = query.options(selectinload(Appeal.branch), selectinload(Appeal.visit).selectinload(Visit.snapshot))
+    return db.session.scalars(rows.limit(HOME_ROWS)).all(), count

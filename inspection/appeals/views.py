@@ -17,6 +17,7 @@ from ..lifecycle import AppealStatus
 from ..photos.processing import PhotoError, process
 from ..photos.storage import existing_media_path, thumbnail_name, write_with_files
 from ..problems import BadRequest, Conflict, Invalid, NotFound
+from ..visits.models import Visit
 from ..visits.services import visible_visit, visit_details
 from ..web.errors import details
 from ..web.requests import flashed_problems, period
@@ -94,7 +95,8 @@ def index():
         abort(403)
     status = request.args.get("status") or None
     appeals = db.session.scalars(appeals_query(current_user, status).options(
-        selectinload(Appeal.branch), selectinload(Appeal.items), selectinload(Appeal.visit)).limit(500)).all()
+        selectinload(Appeal.branch), selectinload(Appeal.items),
+        selectinload(Appeal.visit).selectinload(Visit.snapshot)).limit(500)).all()
     return render_template("appeals/index.html", appeals=appeals, status=status, statuses=list(AppealStatus),
                            now=utcnow())
 

@@ -21,9 +21,9 @@ from .form import form_values, read_answers
 from .trend import trend as evaluator_trend
 
 bp = Blueprint("calibration", __name__)
-# Landis & Koch's words for a kappa.
 # An exercise's states (an action's "open" reads otherwise).
 STATES = {CalibrationStatus.OPEN: _l("Taking scores"), CalibrationStatus.CLOSED: _l("Closed")}
+# Landis & Koch's words for a kappa.
 BANDS = {"poor": _l("poor"), "slight": _l("slight"), "fair": _l("fair"), "moderate": _l("moderate"),
          "substantial": _l("substantial"), "almost_perfect": _l("almost perfect")}
 

@@ -28,6 +28,9 @@ from . import signals
 # whose median length stands for the expected one.
 SAME_FILE_LIMIT = 200
 NEAR_CANDIDATE_LIMIT = 10_000
+# A near copy is looked for among the photos of this half year around the visit, which the indexes on
+# (branch, finished) and (submitter, finished) find without reading older ones.
+NEAR_WINDOW = timedelta(days=183)
 MEDIAN_SAMPLE = 200
 
 
@@ -79,7 +82,9 @@ def assess_with_linked(visit: Visit) -> None:
     # An older visit whose photo this one copies learns of the copy; one whose photo a correction dropped forgets it.
     before = linked_visits(visit)
     assess(visit)
-    for other in _visits(before | linked_visits(visit)):  # in id order: two submissions lock rows alike
+    # A visit another transaction holds is skipped rather than waited for: waiting could deadlock with a
+    # correction that holds its own row, and its signals come right with that transaction or `integrity recompute`.
+    for other in _visits(before | linked_visits(visit), skip_locked=True):
         if other.id != visit.id:
             assess(other)
 
@@ -101,11 +106,11 @@ def _place(latitude: float | None, longitude: float | None) -> tuple[float, floa
     return (latitude, longitude) if latitude is not None and longitude is not None else None
 
 
-def _visits(ids: set[str]) -> list[Visit]:
+def _visits(ids: set[str], skip_locked: bool = False) -> list[Visit]:
     if not ids:
         return []
-    return list(db.session.scalars(select(Visit).where(Visit.uuid.in_([uuid.UUID(key) for key in ids]))
-                                   .order_by(Visit.id)))
+    query = select(Visit).where(Visit.uuid.in_([uuid.UUID(key) for key in ids])).order_by(Visit.id)
+    return list(db.session.scalars(query.with_for_update(skip_locked=True) if skip_locked else query))
 
 
 def _candidates(visit: Visit, photos: list[Photo]) -> list[signals.Candidate]:
@@ -121,7 +126,8 @@ def _candidates(visit: Visit, photos: list[Photo]) -> list[signals.Candidate]:
     if any(photo.phash for photo in photos):
         rows += db.session.execute(
             others.where(Photo.phash.is_not(None),
-                         or_(Visit.branch_id == visit.branch_id, Visit.submitter_id == visit.submitter_id))
+                         or_(Visit.branch_id == visit.branch_id, Visit.submitter_id == visit.submitter_id),
+                         Visit.finished_at.between(visit.finished_at - NEAR_WINDOW, visit.finished_at + NEAR_WINDOW))
             .order_by(Visit.finished_at.desc()).limit(NEAR_CANDIDATE_LIMIT))
     return [signals.Candidate._make(row) for row in rows]
 

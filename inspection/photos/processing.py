@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -204,6 +205,8 @@ def _gps(info: dict) -> tuple[float, float] | None:
         lon = _degrees(info[ExifTags.GPS.GPSLongitude], info[ExifTags.GPS.GPSLongitudeRef])
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        return None  # a damaged tag, not a place on Earth: no position rather than one far away
     return round(lat, 6), round(lon, 6)
 
 

@@ -51,6 +51,11 @@ def _tell_submitter(visit: Visit, action: str, title: str, comment: str) -> None
                                              "score": visit.score}, f"/visits/{visit.uuid}")
 
 
+def released_version(visit: Visit) -> int:
+    """Return the version the visit was first released at (its last version if it never was)."""
+    return next((event.version for event in visit.events if event.action == VisitAction.RELEASE), visit.version)
+
+
 def revision_diff(visit: Visit, older: int, newer: int) -> dict:
     """Compare two versions: times, the items whose answer, note, photos or points changed, and the scores."""
     revisions = {revision.version: revision for revision in visit.revisions}

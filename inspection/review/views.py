@@ -24,7 +24,7 @@ from ..visits.serializers import visit_json
 from ..visits.services import load_trail, visible_visit, visit_details
 from ..visits.trail import latest_return
 from ..web.requests import flashed_problems
-from .services import review, revision_diff
+from .services import released_version, review, revision_diff
 
 bp = Blueprint("review", __name__)
 # What the page says once a review step is taken.
@@ -68,8 +68,12 @@ def review_step(visit_uuid: uuid.UUID):
 @login_required
 def diff(visit_uuid: uuid.UUID):
     visit = visible_visit(current_user, visit_uuid)
-    older = request.args.get("from", 1, type=int)
+    first = 1 if access.can(current_user, "visit.review_trail", visit) else released_version(visit)
+    older = request.args.get("from", first, type=int)
     newer = request.args.get("to", visit.version, type=int)
+    if older < first:
+        raise NotFound("visit %(uuid)s has versions %(versions)s", uuid=visit.uuid,
+                       versions=list(range(first, visit.version + 1)))
     return render_template("review/diff.html", visit=visit, diff=revision_diff(visit, older, newer),
                            checklist=frozen_checklist(visit.checklist_version))
 

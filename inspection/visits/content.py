@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..checklists import AnswerProblem, Checklist, Result, check_answers, photo_problems, score
 from ..db import utcnow
@@ -34,13 +34,16 @@ class Content:
     notes: dict
 
 
-def check_content(checklist: Checklist, branch: Branch, content: Content,
-                  photo_counts: dict[str, int]) -> tuple[Result, dict[str, Staff]]:
-    """Score the content, or raise Invalid listing every problem: times, answers, notes, photos, staff."""
+def check_content(checklist: Checklist, branch: Branch, content: Content, photo_counts: dict[str, int],
+                  attributed: frozenset[str] = frozenset()) -> tuple[Result, dict[str, Staff]]:
+    """Score the content, or raise Invalid listing every problem: times, answers, notes, photos, staff.
+
+    Staff must be active, except those `attributed` already: an amendment keeps who left since the visit.
+    """
     problems = [*time_problems(content.started_at, content.finished_at),
                 *check_answers(checklist, content.answers), *_text_problems(checklist, content),
                 *photo_problems(checklist, content.answers, photo_counts)]
-    staff, staff_problems = _attributed_staff(checklist, content.answers, branch)
+    staff, staff_problems = _attributed_staff(checklist, content.answers, branch, attributed)
     problems.extend(staff_problems)
     if problems:
         raise Invalid("the visit cannot be accepted as sent: %(count)d problem(s), listed in details", problems,
@@ -86,13 +89,14 @@ def _text_problems(checklist: Checklist, content: Content) -> list[AnswerProblem
     return problems
 
 
-def _attributed_staff(checklist: Checklist, answers: dict, branch: Branch):
+def _attributed_staff(checklist: Checklist, answers: dict, branch: Branch, attributed: frozenset[str]):
     """Return the branch's staff named in staff items, and a problem for each unknown code."""
     wanted = {answers[item.id]: item.id for _, item in checklist.items()
               if item.type == "staff" and isinstance(answers.get(item.id), str) and answers[item.id].strip()
               and answers[item.id] != "na"}
     found = {member.code: member for member in db.session.scalars(
-        select(Staff).where(Staff.code.in_(wanted), Staff.branch_id == branch.id, Staff.active))}
+        select(Staff).where(Staff.code.in_(wanted), Staff.branch_id == branch.id,
+                            or_(Staff.active, Staff.code.in_(attributed))))}
     problems = [AnswerProblem(item_id, f"no active staff member '{code}' at branch {branch.code}", "unknown_staff")
                 for code, item_id in wanted.items() if code not in found]
     return found, problems
