@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 import schemathesis
 from sklearn.metrics import cohen_kappa_score
+from sqlalchemy import select
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss
 
+from inspection import access
 from inspection.agreement import icc
+from inspection.auth.models import User
 from inspection.auth.services import add_user
 from inspection.calibration import services
 from inspection.calibration.models import CalibrationScore
@@ -20,6 +23,7 @@ from inspection.catalog.services import get_catalog
 from inspection.checklists import load_file
 from inspection.checklists import score as score_answers
 from inspection.db import write_transaction
+from inspection.extensions import db
 from inspection.performance.reports import branch_report
 from inspection.photos.processing import process
 from inspection.photos.storage import thumbnail_name, write_with_files
@@ -378,3 +382,18 @@ def test_the_icc_of_total_scores_takes_the_evaluators_who_share_exercises():
     assert (rows, chosen) == ([0, 2], ["a", "b", "c"])
     assert value == pytest.approx(icc([[80.0, 82.0, 60.0], [90.0, 88.0, 75.0]]))
     assert total_score_icc([{"a": 80.0, "b": 70.0}, {"a": 60.0, "c": 50.0}]) == (None, [], [])
+
+
+def test_the_evaluators_offered_are_exactly_those_the_policy_allows(users, evaluators, branch_lead):
+    """The new-exercise page asks SQL (access.evaluator_filter); it must agree with the rule, person by person."""
+    west = add_user("west@example.com", "西区质检", "inspector", factories.PASSWORD, regions=("West",))
+    gone = add_user("gone@example.com", "离职质检", "inspector", factories.PASSWORD, regions=("East",))
+    gone.active = False
+    branches = db.session.scalars(access.scoped_branches(users["manager"])).all()
+    allowed = {person.email for person in db.session.scalars(select(User)) if any(
+        access.can(person, "calibration.evaluate", access.Fill(kind, branch))
+        for branch in branches for kind in access.CALIBRATION_KINDS)}
+    offered = {person.email for person in services.candidates(users["manager"])}
+    assert offered == allowed
+    assert west.email not in offered and gone.email not in offered and branch_lead.email not in offered
+    assert {users["inspector"].email, users["manager"].email, users["admin"].email} <= offered

@@ -39,6 +39,7 @@ from .scope import (
     branch_managers,
     branch_side,
     calibration_filter,
+    evaluator_filter,
     fill_kinds,
     in_scope,
     listable_kinds,
@@ -51,8 +52,8 @@ from .scope import (
 __all__ = [
     "ALL_KINDS", "ANONYMOUS_KINDS", "CALIBRATION_KINDS", "Fill", "appeal_filter", "assignable_refusal",
     "assignment_filter", "branch_filter", "branch_managers", "branch_side", "calibration_filter", "can",
-    "fill_kinds", "holds_checklist_permission", "in_scope", "listable_kinds", "reports_filter", "require",
-    "require_party", "require_step", "scoped_branches", "steps", "visit_filter",
+    "evaluator_filter", "fill_kinds", "holds_checklist_permission", "in_scope", "listable_kinds", "reports_filter",
+    "require", "require_party", "require_step", "scoped_branches", "steps", "visit_filter",
 ]
 
 LIFECYCLES: dict[str, Lifecycle] = {"visit": VISITS, "action": ACTIONS, "assignment": ASSIGNMENTS,

@@ -125,3 +125,14 @@ def fill_kinds(user: User) -> frozenset[str]:
 def listable_kinds(user: User) -> frozenset[str]:
     """Return the checklist kinds the user may read: what they fill in, or every kind for reviewers and branches."""
     return ALL_KINDS if user.role in REVIEWERS | BRANCH_SIDE else fill_kinds(user)
+
+
+def evaluator_filter(branches: list[Branch]):
+    """Return a SQL condition on User for who may evaluate a calibration in one of the branches (as `_evaluates`)."""
+    roles = [role for role, kinds in FILL_KINDS.items() if kinds & CALIBRATION_KINDS] + [Role.MANAGER]
+    by_branch = User.id.in_(select(user_branches.c.user_id)
+                            .where(user_branches.c.branch_id.in_([branch.id for branch in branches])))
+    by_region = User.id.in_(select(UserRegion.user_id)
+                            .where(UserRegion.region.in_(sorted({branch.region for branch in branches}))))
+    in_reach = or_(User.role == Role.ADMIN, by_branch, by_region) if branches else false()
+    return and_(User.active, User.role.in_(sorted(roles)), in_reach)

@@ -53,11 +53,7 @@ def calibration_checklists() -> list[Checklist]:
 def candidates(actor: User) -> list[User]:
     """Return the active people who may evaluate in at least one of the actor's branches, by name."""
     branches = db.session.scalars(access.scoped_branches(actor)).all()
-    people = db.session.scalars(select(User).where(User.active).options(
-        selectinload(User.branches), selectinload(User.region_rows)).order_by(User.name, User.id))
-    return [person for person in people if any(
-        access.can(person, "calibration.evaluate", access.Fill(kind, branch))
-        for branch in branches for kind in access.CALIBRATION_KINDS)]
+    return list(db.session.scalars(select(User).where(access.evaluator_filter(branches)).order_by(User.name, User.id)))
 
 
 def _source_visit(actor: User, raw: str, checklist: Checklist) -> Visit | None:
