@@ -99,11 +99,6 @@ def expected_minutes(declared: float | None, earlier: list[float]) -> tuple[floa
     return None
 
 
-def hamming(first: str, second: str) -> int:
-    """Return how many of the bits of two hex hashes differ."""
-    return (int(first, 16) ^ int(second, 16)).bit_count()
-
-
 def haversine_m(first: tuple[float, float], second: tuple[float, float]) -> float:
     """Return the great-circle distance in metres between two (latitude, longitude) points in degrees."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*first, *second))
