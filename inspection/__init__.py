@@ -147,6 +147,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .admin.cli import media_cli
     from .api.cli import token_cli
+    from .backup.cli import backup_command, restore_command
     from .catalog.cli import checklist_cli
     from .db import init_db_command
     from .demo.cli import demo_command
@@ -158,6 +159,6 @@ def register_commands(app: Flask) -> None:
     from .users.cli import user_cli
 
     commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, media_cli, init_db_command,
-                demo_command, notifications_cli, remind_command, integrity_cli)
+                demo_command, notifications_cli, remind_command, integrity_cli, backup_command, restore_command)
     for command in commands:
         app.cli.add_command(command)
