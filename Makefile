@@ -44,6 +44,12 @@ run: install
 	@echo "Serving on http://127.0.0.1:5000"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Production: gunicorn workers (gunicorn.conf.py) on INSPECTION_BIND (127.0.0.1:8000), JSON logs. No demo users;
+# the secret key comes from instance/config.py (made by install) or INSPECTION_SECRET_KEY.
+serve: install
+	$(FLASK) init-db
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:app
+
 test: install $(NODE_STAMP)
 	$(VENV)/bin/ruff check inspection tests bench migrations
 	$(VENV)/bin/lint-imports

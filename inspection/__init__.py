@@ -14,6 +14,8 @@ from .db import tune_engine
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Answered without the checklist catalog: files, and probes that must answer while the database does not.
+MACHINE_ENDPOINTS = ("static", "main.health", "main.ready", "main.metrics")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -28,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     config.load(app, overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_proxy(app)
+    register_observability(app)
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
@@ -42,6 +45,13 @@ def register_proxy(app: Flask) -> None:
     hops = app.config["PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_observability(app: Flask) -> None:
+    """Request ids, JSON logs and metrics: first, so that every later hook's records carry the id."""
+    from .web.observability import register_observability as register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -111,19 +121,21 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from .catalog.services import refresh_catalog
+    from .web.assets import register_static_fingerprints
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.inputs import check_request_text
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_static_fingerprints(app)
 
     app.before_request(check_request_text)
 
     @app.before_request
     def load_changed_checklists():
         # Before the request's own transactions, so that freezing a new version never waits on them.
-        if request.endpoint != "static":
+        if request.endpoint not in MACHINE_ENDPOINTS:
             refresh_catalog()
 
 

@@ -11,6 +11,7 @@ from flask import Flask
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "INSPECTION_"
 INSECURE_DEV_KEY = "dev-only-insecure-key"
+LOG_FORMATS = ("plain", "json")
 
 
 # Customer surveys: public links, their abuse limits and follow-up cases.
@@ -90,6 +91,10 @@ def defaults(instance_path: str) -> dict:
         # one nginx, 1: else every customer shares the proxy's address and its rate limits.
         "PROXY_HOPS": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # "json": one JSON object a line with the request id (what `make serve` uses); "plain": Flask's own lines.
+        "LOG_FORMAT": "plain",
+        # The bearer token a Prometheus scraper sends to /metrics; empty: /metrics answers 404.
+        "METRICS_TOKEN": "",
         **MAIL_DEFAULTS,
         **SURVEY_DEFAULTS,
         **INTEGRITY_DEFAULTS,
@@ -110,6 +115,8 @@ def load(app: Flask, overrides: dict | None) -> None:
                 "(set INSPECTION_ENV_NAME=development to run with a throwaway one)"
             )
         app.config["SECRET_KEY"] = INSECURE_DEV_KEY
+    if app.config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise RuntimeError(f"INSPECTION_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(app.config["DATABASE_URL"])
     # Rate limits are kept in Redis when there is one (shared by every worker), else in this process.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")

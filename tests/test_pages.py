@@ -164,7 +164,7 @@ def test_a_phones_first_load_of_the_form_stays_under_150_kb(login, users, org):
     client = login(users["shopper"])
     page = client.get("/checklists/mystery-shop/new?branch=E1")
     html = page.get_data(as_text=True)
-    assert 'href="/static/css/app.css"' in html and 'src="/static/js/form.js"' in html
+    assert 'href="/static/css/app.css?v=' in html and 'src="/static/js/form.js"' in html
     total = len(page.data)
     for asset in ("/static/css/app.css", "/static/js/form.js", "/static/js/engine.js", "/static/js/photos.js",
                   "/static/js/feedback.js", "/static/js/times.js", "/static/js/widgets.js"):

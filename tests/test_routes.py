@@ -84,6 +84,9 @@ SCOPES = {
 EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/healthz"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    ("GET", "/readyz"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
+    # no INSPECTION_METRICS_TOKEN in tests: unknown to everyone (tests/test_serving.py covers the token)
+    ("GET", "/metrics"): {"-": (404, 404, 404, 404, 404, 404, 404, 404, 404)},
     ("GET", "/favicon.ico"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
     ("GET", "/login"): {"-": (200, 200, 200, 200, 200, 200, 200, 200, 200)},
     ("POST", "/login"): {"-": (400, 400, 400, 400, 400, 400, 400, 400, 400)},  # empty form: refused, nobody signed in

@@ -1,10 +1,15 @@
 """The home page: the user's work (due, overdue, to correct), a manager's counts, and what they can fill in."""
 
+import hmac
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
-from flask import Blueprint, current_app, render_template
+import redis
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from .. import access, localtime
@@ -16,13 +21,16 @@ from ..db import utcnow
 from ..extensions import db
 from ..lifecycle import VisitStatus
 from ..offline.services import fillable_checklists
+from ..photos.storage import TMP_DIR
 from ..plans.listing import manager_counts, month_bounds, my_work
 from ..visits.inbox import status_counts
 from ..visits.models import Visit
+from ..web.observability import metrics_text
 
 bp = Blueprint("main", __name__)
 
 RECENT_VISITS = 20
+READY_TIMEOUT_SECONDS = 2  # a load balancer asks often; a stuck Redis must not hold a worker
 
 
 @bp.route("/")
@@ -74,8 +82,69 @@ def _counts() -> dict | None:
 
 @bp.route("/healthz")
 def health():
-    db.session.execute(select(1))
+    """Tell a supervisor the process answers; what it depends on is /readyz's question."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def ready():
+    """Tell a load balancer whether this process can serve: database, Redis (if configured) and media storage."""
+    checks = {"database": _database_ok(), "storage": _storage_ok()}
+    if current_app.config["REDIS_URL"]:
+        checks["redis"] = _redis_ok(current_app.config["REDIS_URL"])
+    everything = all(checks.values())
+    body = {"status": "ready" if everything else "unavailable",
+            "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()}}
+    return body, 200 if everything else 503
+
+
+def _database_ok() -> bool:
+    try:
+        db.session.execute(select(1))
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("readiness: the database did not answer", exc_info=True)
+        return False
+    return True
+
+
+def _redis_ok(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=READY_TIMEOUT_SECONDS,
+                                  socket_timeout=READY_TIMEOUT_SECONDS)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        current_app.logger.warning("readiness: Redis did not answer", exc_info=True)
+        return False
+    finally:
+        client.close()
+
+
+def _storage_ok() -> bool:
+    """Write and remove a file where photos are staged: the media folder must take new files."""
+    folder = Path(current_app.config["MEDIA_DIR"]) / TMP_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix="ready-", suffix=".partial") as probe:
+            probe.write(b"ready")
+    except OSError:
+        current_app.logger.warning("readiness: the media folder takes no files", exc_info=True)
+        return False
+    return True
+
+
+@bp.get("/metrics")
+def metrics():
+    """Serve Prometheus metrics to a scraper holding INSPECTION_METRICS_TOKEN; unknown while none is set."""
+    token = current_app.config["METRICS_TOKEN"]
+    if not token:
+        abort(404)
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return ({"error": "the metrics need the bearer token of INSPECTION_METRICS_TOKEN", "code": "unauthorized"},
+                401, {"WWW-Authenticate": 'Bearer realm="metrics"'})
+    body, content_type = metrics_text()
+    return body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}
 
 
 @bp.get("/favicon.ico")

@@ -72,9 +72,10 @@ async function page(request) {
   }
 }
 
-// The shell: from its cache, so a form opens with no network and fetches nothing.
+// The shell: from its cache, so a form opens with no network and fetches nothing. Pages name styles and icons
+// with a ?v= of their content (inspection/web/assets.py); the cache of this version holds that very content.
 async function shell(request) {
-  return (await caches.match(request, { ignoreVary: true })) || fetch(request);
+  return (await caches.match(request, { ignoreVary: true, ignoreSearch: true })) || fetch(request);
 }
 
 async function data(request) {
