@@ -49,6 +49,20 @@ MAIL_DEFAULTS = {
 }
 
 
+FAIRNESS_DEFAULTS = {
+    # An evaluator whose kappa against the other evaluators' consensus is below this is flagged.
+    "CALIBRATION_KAPPA": 0.6,
+    # The branch side appeals a released visit until the end of the local day this many days after release.
+    "APPEAL_DAYS": 7,
+}
+SERVING_DEFAULTS = {
+    # "json": one JSON object a line with the request id (what `make serve` uses); "plain": Flask's own lines.
+    "LOG_FORMAT": "plain",
+    # The bearer token a Prometheus scraper sends to /metrics; empty: /metrics answers 404.
+    "METRICS_TOKEN": "",
+}
+
+
 def defaults(instance_path: str) -> dict:
     """Return the built-in defaults; paths are under the instance folder."""
     instance = Path(instance_path)
@@ -63,10 +77,6 @@ def defaults(instance_path: str) -> dict:
         "MIN_STAFF_SAMPLE": 3,
         "TIMEZONE": "Asia/Shanghai",
         "ACTION_DUE_DAYS": 7,
-        # An evaluator whose kappa against the other evaluators' consensus is below this is flagged.
-        "CALIBRATION_KAPPA": 0.6,
-        # The branch side appeals a released visit until the end of the local day this many days after release.
-        "APPEAL_DAYS": 7,
         # A whole request (photos included); a JSON document alone; one free text (note, comment, text answer).
         "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
         "MAX_JSON_BYTES": 2 * 1024 * 1024,
@@ -91,13 +101,11 @@ def defaults(instance_path: str) -> dict:
         # one nginx, 1: else every customer shares the proxy's address and its rate limits.
         "PROXY_HOPS": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # "json": one JSON object a line with the request id (what `make serve` uses); "plain": Flask's own lines.
-        "LOG_FORMAT": "plain",
-        # The bearer token a Prometheus scraper sends to /metrics; empty: /metrics answers 404.
-        "METRICS_TOKEN": "",
         **MAIL_DEFAULTS,
         **SURVEY_DEFAULTS,
         **INTEGRITY_DEFAULTS,
+        **FAIRNESS_DEFAULTS,
+        **SERVING_DEFAULTS,
     }
 
 
