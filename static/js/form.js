@@ -27,6 +27,9 @@ const liveChecklist = { ...checklist, sections: checklist.sections.map((s) => ({
   ...s, items: s.items.map((i) => ({ ...i, required: false })) })) };
 const photos = new Map(); // new photo id -> {id, visit, item, blob, name}
 let draft = null;
+// Resolved once the draft is restored: a photo chosen while the page starts waits for the draft it belongs to.
+let draftReady;
+const started = new Promise((resolve) => { draftReady = resolve; });
 
 const field = (name) => form.elements.namedItem(name);
 const itemBox = (id) => document.getElementById(`item-${id}`);
@@ -201,6 +204,7 @@ function keepOut(photo) {
 }
 
 async function onPhotos(input) {
+  await started;
   const item = input.dataset.photoItem;
   for (const file of input.files) {
     const blob = await shrinkPhoto(file);
@@ -304,6 +308,7 @@ try {
   const branchName = await loadBranch();
   await restoreDraft();
   draft.branchName = branchName;
+  draftReady();
   await loadAssignment();
 } catch (error) {
   failed(error.message === form.dataset.noBranch ? error.message : form.dataset.failed);
