@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,9 +13,9 @@ from ..db import write_transaction
 from ..extensions import db
 from ..labels import problem_text
 from ..lifecycle import CalibrationStatus
-from ..photos.storage import existing_media_path, thumbnail_name
+from ..photos.storage import thumbnail_name
 from ..problems import Invalid, NotFound
-from ..web.requests import flashed_problems, page_number
+from ..web.requests import flashed_problems, page_number, send_photo
 from . import services
 from .form import form_values, read_answers
 from .trend import trend as evaluator_trend
@@ -129,14 +129,9 @@ def photo(calibration_id: int, name: str):
     exercise = services.visible_exercise(current_user, calibration_id)
     if not services.evidence_photo(exercise, name.replace("-thumb.jpg", ".jpg")):
         raise NotFound("no photo %(name)s", name=name)
-    try:
-        path = existing_media_path(current_app.config["MEDIA_DIR"], name)
-    except ValueError:
-        path = None
-    if path is None:
+    response = send_photo(name)
+    if response is None:
         raise NotFound("the file of photo %(name)s is missing", name=name)
-    response = send_file(path, mimetype="image/jpeg", max_age=3600)
-    response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,9 +11,8 @@ from ..catalog.services import get_catalog
 from ..checklists import Checklist, canonical_json
 from ..extensions import db
 from ..org.models import Branch
-from ..photos.storage import existing_media_path
 from ..problems import NotFound
-from ..web.requests import optional_id, optional_period, page_number
+from ..web.requests import optional_id, optional_period, page_number, send_photo
 from . import inbox
 from .models import Photo, Visit
 
@@ -81,13 +80,8 @@ def photo(name: str):
         .where(Photo.stored_name == stored_name, access.visit_filter(current_user, Visit)).limit(1))
     if visible is None:
         raise NotFound("no photo %(name)s", name=name)
-    try:
-        path = existing_media_path(current_app.config["MEDIA_DIR"], name)
-    except ValueError:
-        path = None
-    if path is None:
+    response = send_photo(name)
+    if response is None:
         current_app.logger.error("photo %s is named by a visit but missing on disk (run `flask media check`)", name)
         raise NotFound("the file of photo %(name)s is missing", name=name)
-    response = send_file(path, mimetype="image/jpeg", max_age=3600)
-    response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -5,11 +5,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from flask import flash, request
+from flask import current_app, flash, request, send_file
 from werkzeug.routing import IntegerConverter
 
 from .. import localtime
 from ..labels import problem_title
+from ..photos.storage import existing_media_path
 from ..problems import BadRequest, Conflict, Invalid
 from .errors import details, problem_message
 
@@ -95,3 +96,16 @@ class RowId(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+def send_photo(name: str):
+    """Answer with a stored photo, cached an hour by this browser only; None if there is no such file."""
+    try:
+        path = existing_media_path(current_app.config["MEDIA_DIR"], name)
+    except ValueError:  # not a name the media folder gives out
+        return None
+    if path is None:
+        return None
+    response = send_file(path, mimetype="image/jpeg", max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
