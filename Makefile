@@ -53,8 +53,7 @@ serve: install
 test: install $(NODE_STAMP)
 	$(VENV)/bin/ruff check inspection tests bench migrations
 	$(VENV)/bin/lint-imports
-	@# Two workers, given whole modules: a module's cases share its seeded world (the route table counts them).
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest
 
 bench: install
 	$(PY) bench/run.py
