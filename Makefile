@@ -53,7 +53,8 @@ serve: install
 test: install $(NODE_STAMP)
 	$(VENV)/bin/ruff check inspection tests bench migrations
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	@# Two workers, given whole modules: a module's cases share its seeded world (the route table counts them).
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: install
 	$(PY) bench/run.py

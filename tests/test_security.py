@@ -48,6 +48,16 @@ def test_an_address_is_throttled_after_thirty_failed_sign_ins(app, client, users
     assert _failed_login(client, "guess-again@example.com").status_code == 429
 
 
+def test_each_app_counts_in_its_own_storage(app, client, users, database, tmp_path):
+    for _ in range(10):
+        assert _failed_login(client, users["inspector"].email).status_code == 400
+    # A second app in the same process, pointed at a Redis that is not there, changes nothing for the first.
+    other = create_app(_test_config({**database, "REDIS_URL": "redis://127.0.0.1:1/0"}, tmp_path / "other"))
+    assert other.extensions["inspection.limiter"][0] is not app.extensions["inspection.limiter"][0]
+    assert _failed_login(client, users["inspector"].email).status_code == 429
+    assert _failed_login(client, users["manager"].email).status_code == 400
+
+
 def test_password_hashing_is_bounded_and_a_wait_too_long_is_a_429(app, client, users):
     app.config["PASSWORD_HASH_WAIT"] = 0.2
     factories.login(client, users["manager"])
