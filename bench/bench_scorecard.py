@@ -16,7 +16,7 @@ from inspection import create_app
 from inspection.auth.services import add_user
 from inspection.checklists import load_text
 from inspection.db import write_transaction
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.org.models import Branch, Staff
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
@@ -66,7 +66,7 @@ def build(folder: Path):
         submission = Submission(uuid=uuid.uuid4(), checklist_id="bench", branch_code="B1",
                                 started_at=finished - timedelta(minutes=40), finished_at=finished,
                                 answers=answers, notes={"s0-i1": "等候区地面有少量纸屑，已提醒保洁"}, photos=photos)
-        with write_with_files(app.config["MEDIA_DIR"]) as files:
+        with write_with_files(media_store()) as files:
             visit, _ = submit_visit(user, checklist, submission, files)
         visit_id = visit.id
         db.session.remove()
@@ -85,7 +85,7 @@ def main() -> None:
             html = render_template("scorecards/visit.html", pdf=True, **visit_context(visit))
 
             def floor():
-                fetcher = ScorecardFetcher(Path(app.static_folder), Path(app.config["MEDIA_DIR"]), media)
+                fetcher = ScorecardFetcher(Path(app.static_folder), media_store(), media)
                 return HTML(string=html, base_url=INTERNAL + "/", url_fetcher=fetcher).write_pdf()
 
             floor()

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from inspection import create_app
 from inspection.actions.models import CorrectiveAction
-from inspection.extensions import db
-from inspection.photos.storage import media_path, thumbnail_name
+from inspection.extensions import db, media_store
+from inspection.photos.storage import photo_key, thumbnail_name
 from inspection.visits.models import Visit
 
 from load_scenario import Expected, Tracker
@@ -42,14 +42,14 @@ def verify(url: str, media: Path, tracker: Tracker) -> Verdict:
             expected = tracker.visits.get(str(row.uuid))
             if expected is not None:
                 verdict.problems += [f"visit {row.uuid}: {problem}"
-                                     for problem in _visit_problems(row, expected, media)]
+                                     for problem in _visit_problems(row, expected)]
         verdict.problems += _action_problems()
         db.session.remove()
         db.engine.dispose()
     return verdict
 
 
-def _visit_problems(visit: Visit, expected: Expected, media: Path) -> list[str]:
+def _visit_problems(visit: Visit, expected: Expected) -> list[str]:
     problems = []
     if visit.submitter_id != expected.owner:
         problems.append(f"submitter {visit.submitter_id}, accepted from user {expected.owner}")
@@ -65,7 +65,7 @@ def _visit_problems(visit: Visit, expected: Expected, media: Path) -> list[str]:
         problems.append(f"{len(current)} photos stored, {len(expected.photos)} accepted")
     for photo in visit.all_photos:
         for name in (photo.stored_name, thumbnail_name(photo.stored_name)):
-            if not media_path(media, name).is_file():
+            if not media_store().exists(photo_key(name)):
                 problems.append(f"file {name} of photo {photo.id} is missing")
     return problems + _trail_problems(visit, expected.steps)
 

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .db import tune_engine
-from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, init_media, limiter, login_manager, migrate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Answered without the checklist catalog: files, and probes that must answer while the database does not.
@@ -55,6 +55,7 @@ def register_observability(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    init_media(app)
     db.init_app(app)
     with app.app_context():
         tune_engine(db.engine)

@@ -47,8 +47,17 @@ MAIL_DEFAULTS = {
     "SMTP_STARTTLS": False, "SMTP_SSL": False, "SMTP_TIMEOUT": 10, "MAIL_MAX_ATTEMPTS": 5, "MAIL_RETRY_MINUTES": 5,
     "BASE_URL": "http://127.0.0.1:5000",
 }
-
-
+# Where photos, thumbnails and cached scorecard PDFs are kept (inspection.media): "local", the folder MEDIA_DIR
+# (a default below, under the instance folder), or "s3", an S3-compatible bucket. Credentials for S3 come from
+# boto3's usual chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance role), never from here.
+MEDIA_DEFAULTS = {
+    "MEDIA_STORAGE": "local",
+    "S3_BUCKET": "",
+    # Empty: AWS itself. Else the address of an S3-compatible server (MinIO, Ceph), reached with path-style URLs.
+    "S3_ENDPOINT_URL": "",
+    # Empty: boto3's own choice (AWS_DEFAULT_REGION, the profile's region, else us-east-1).
+    "S3_REGION": "",
+}
 FAIRNESS_DEFAULTS = {
     # An evaluator whose kappa against the other evaluators' consensus is below this is flagged.
     "CALIBRATION_KAPPA": 0.6,
@@ -101,6 +110,7 @@ def defaults(instance_path: str) -> dict:
         # one nginx, 1: else every customer shares the proxy's address and its rate limits.
         "PROXY_HOPS": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        **MEDIA_DEFAULTS,
         **MAIL_DEFAULTS,
         **SURVEY_DEFAULTS,
         **INTEGRITY_DEFAULTS,

@@ -13,6 +13,9 @@ from limits.strategies import STRATEGIES
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .media.backends import build_store
+from .media.store import MediaStore
+
 # Stable constraint names so that Alembic can alter them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,3 +65,16 @@ LIMITER_KEY = "inspection.limiter"
 limiter = AppLimiter(get_remote_address)
 # Pages, scripts and JSON go compressed: a phone's first form is mostly text.
 compress = Compress()
+
+
+MEDIA_KEY = "inspection.media"
+
+
+def init_media(app) -> None:
+    """Give the app its one media store, chosen by MEDIA_STORAGE; a setting that cannot work stops the start."""
+    app.extensions[MEDIA_KEY] = build_store(app.config)
+
+
+def media_store() -> MediaStore:
+    """Return the current app's media store."""
+    return current_app.extensions[MEDIA_KEY]

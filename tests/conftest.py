@@ -16,7 +16,7 @@ from inspection import create_app
 from inspection.api.tokens import create_token
 from inspection.extensions import db
 
-from . import factories
+from . import factories, s3_server
 
 POSTGRES_URL = os.environ.get(
     "INSPECTION_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -77,9 +77,38 @@ def _test_config(settings: dict, media_dir) -> dict:
 
 
 @pytest.fixture
-def app(database, tmp_path):
+def media_settings(request) -> dict:
+    """Return the media storage settings of the test app: the local folder, unless a test asks for both."""
+    return storage_settings(request) if hasattr(request, "param") else {}
+
+
+# For the tests whose subject is a stored file: each runs on the local folder and on a bucket in moto's S3.
+BOTH_STORAGES = pytest.mark.parametrize("media_settings", ["local", "s3"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def moto_s3(tmp_path_factory):
+    """Run moto's S3 server on a free loopback port for the session; yield its address, then kill it by its pid."""
+    with s3_server.running(tmp_path_factory.mktemp("moto") / "moto.log") as url, pytest.MonkeyPatch.context() as patch:
+        for name, value in s3_server.CREDENTIALS.items():  # dummy credentials, for the test apps' boto3 only
+            patch.setenv(name, value)
+        patch.delenv("AWS_PROFILE", raising=False)
+        yield url
+
+
+def storage_settings(request) -> dict:
+    """Return the settings of the storage a `media_settings` parameter names: local, or a fresh bucket in moto."""
+    if request.param == "local":
+        return {}
+    url = request.getfixturevalue("moto_s3")
+    return {"MEDIA_STORAGE": "s3", "S3_ENDPOINT_URL": url, "S3_REGION": s3_server.REGION,
+            "S3_BUCKET": s3_server.new_bucket(url)}
+
+
+@pytest.fixture
+def app(database, media_settings, tmp_path):
     """Yield an app bound to an empty database; rows are removed afterwards."""
-    app = create_app(_test_config(database, tmp_path / "media"))
+    app = create_app(_test_config({**database, **media_settings}, tmp_path / "media"))
 
     @app.before_request
     def fresh_g():

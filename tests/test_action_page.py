@@ -13,7 +13,7 @@ from sqlalchemy import select
 from inspection import access
 from inspection.actions.services import create_action
 from inspection.auth.models import User
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.org.models import Branch, Staff
 from inspection.photos.processing import process
 from inspection.photos.storage import thumbnail_name, write_with_files
@@ -35,7 +35,7 @@ def released(app, org, users):
     sub = factories.submission(answers={"clerk": "E1-S1", "clean": False, "greet": 3},
                                notes={"clean": "地面有积水，垃圾桶已满"},
                                photos=[("clean", process(factories.jpeg_bytes(640, 480), 10**7, 10**8))])
-    with write_with_files(app.config["MEDIA_DIR"]) as files:
+    with write_with_files(media_store()) as files:
         visit, _ = submit_visit(users["inspector"], factories.small_checklist(), sub, files)
         review(users["manager"], visit, "release")
     action = create_action(users["manager"], visit, "clean")

@@ -23,7 +23,7 @@ from inspection.catalog.services import get_catalog
 from inspection.checklists import load_file
 from inspection.checklists import score as score_answers
 from inspection.db import write_transaction
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.performance.reports import branch_report
 from inspection.photos.processing import process
 from inspection.photos.storage import thumbnail_name, write_with_files
@@ -290,7 +290,7 @@ def test_a_visits_photos_are_the_shared_evidence(app, users, evaluators):
     photo = process(factories.jpeg_bytes(64, 48), 10**7, 10**8)
     submission = factories.submission(checklist_id=CHECKLIST, answers=sheet(), photos=[("overview-photo", photo)],
                                       notes={"floor-clean": "入口处有水渍"})
-    with write_with_files(app.config["MEDIA_DIR"], [photo]) as files:
+    with write_with_files(media_store(), [photo]) as files:
         visit, _ = submit_visit(users["inspector"], checklist, submission, files)
     exercise = open_exercise(users["manager"], evaluators, visit=str(visit.uuid), branch_code="")
     assert exercise.branch.code == "E1"

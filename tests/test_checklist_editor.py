@@ -18,7 +18,7 @@ from inspection.checklist_editor import files, services
 from inspection.checklist_editor.source import MAX_BYTES
 from inspection.checklists import load_text, score
 from inspection.db import write_transaction
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.photos.storage import write_with_files
 from inspection.problems import Conflict, Forbidden
 from inspection.visits.services import submit_visit
@@ -431,7 +431,7 @@ def test_file_names_from_the_request_never_reach_outside_the_folder(admin, folde
 
 def test_a_retired_checklist_is_no_longer_offered_and_old_visits_keep_their_version(app, admin, users, org, folder):
     checklist = get_catalog().checklists["small"]
-    with write_with_files(app.config["MEDIA_DIR"]) as stored:
+    with write_with_files(media_store()) as stored:
         visit, _ = submit_visit(users["inspector"], checklist, factories.submission(), stored)
     db.session.commit()
     response = admin.post("/checklist-editor/files/small.yaml/retire")

@@ -2,7 +2,8 @@
 
 Each case starts tests/crash_server.py paused at one instant (see its docstring), kills it there,
 retries the very same request on a fresh server process and checks that every photo is served and that
-`flask media check --repair` finds nothing missing and leaves nothing unreferenced on disk.
+`flask media check --repair` finds nothing missing and leaves nothing unreferenced, on the local folder and on
+a bucket in moto's S3 alike.
 The old design (commit, then move the staged files into place) fails the after_commit case: the
 visit is committed, its files are still in tmp, the retry is answered 200 without writing them, and
 the photo URLs answer 404.
@@ -26,12 +27,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from inspection.api.tokens import create_token
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.photos.reconcile import stored_files
-from inspection.photos.storage import TMP_DIR, content_name, thumbnail_name
+from inspection.photos.storage import content_name, thumbnail_name
 from inspection.visits.models import Visit
 
 from . import factories
+from .conftest import BOTH_STORAGES
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WAIT_SECONDS = 20
@@ -39,6 +41,7 @@ WAIT_SECONDS = 20
 # the visit exists, so the retry is recognised (200).
 RETRY_STATUS = {"before_commit": 201, "after_commit": 200, "before_response": 200}
 BOUNDARY = "crash-test-boundary-7f3a"
+MEDIA_SETTINGS = ("MEDIA_STORAGE", "MEDIA_DIR", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION")
 
 
 @pytest.fixture
@@ -58,7 +61,8 @@ def server_env(app, database: dict) -> dict:
     if options:  # PostgreSQL: the test's private schema, through libpq's options parameter
         url = make_url(url).update_query_dict({"options": options}).render_as_string(hide_password=False)
     env = {name: value for name, value in os.environ.items() if not name.startswith("INSPECTION_")}
-    env.update(INSPECTION_DATABASE_URL=url, INSPECTION_MEDIA_DIR=app.config["MEDIA_DIR"],
+    env.update({f"INSPECTION_{name}": app.config[name] for name in MEDIA_SETTINGS})
+    env.update(INSPECTION_DATABASE_URL=url,
                INSPECTION_SECRET_KEY="test-secret", INSPECTION_ENV_NAME="testing",
                INSPECTION_PASSWORD_HASH_PROFILE="CHEAPEST", INSPECTION_CHECKLIST_DIR=str(factories.FIXTURES),
                PYTHONPATH=str(PROJECT_DIR))
@@ -144,11 +148,11 @@ def committed_visits() -> int:
     return count
 
 
-def crash_at(first, body: bytes, token: str, marker: Path, media_dir: Path) -> list[str]:
+def crash_at(first, body: bytes, token: str, marker: Path) -> list[str]:
     """Submit to the paused server, SIGKILL it at the pause; return the stored files it had written."""
     connection = send(first.port, "POST", "/api/v1/visits", token, body)
     wait_for(marker.exists, first.process, first.log)
-    written = sorted(stored_files(media_dir))
+    written = sorted(stored_files(media_store()))
     kill(first.process)
     with pytest.raises((ConnectionError, http.client.HTTPException)):
         connection.getresponse()  # the client never hears back, so it will retry
@@ -170,6 +174,7 @@ def assert_photos_served(port: int, token: str, visit_id: str) -> set[str]:
     return {name for photo in photos for name in (photo["name"], thumbnail_name(photo["name"]))}
 
 
+@BOTH_STORAGES
 @pytest.mark.parametrize("point", list(RETRY_STATUS))
 def test_a_submission_killed_at_the_worst_instant_is_whole_after_a_retry(
         app, database, runner, token, tmp_path, point):
@@ -178,8 +183,8 @@ def test_a_submission_killed_at_the_worst_instant_is_whole_after_a_retry(
                              ("clean", factories.jpeg_bytes(240, 320, colour=(20, 90, 160)))])
     paused = {**env, "CRASH_PAUSE_AT": point, "CRASH_MARKER": str(marker)}
     with servers(paused, env, workdir=tmp_path) as (first, second):
-        written = crash_at(first, body, token, marker, Path(app.config["MEDIA_DIR"]))
-        assert len(written) == 4  # both photos and thumbnails are on disk before the commit
+        written = crash_at(first, body, token, marker)
+        assert len(written) == 4  # both photos and thumbnails are stored before the commit
         assert committed_visits() == (0 if point == "before_commit" else 1)
         status, _, raw = fetch(second.port, "POST", "/api/v1/visits", token, body)
         assert status == RETRY_STATUS[point], raw
@@ -187,8 +192,23 @@ def test_a_submission_killed_at_the_worst_instant_is_whole_after_a_retry(
     assert committed_visits() == 1
     repaired = runner.invoke(args=["media", "check", "--repair", "--grace-minutes", "0"])
     assert repaired.exit_code == 0 and "0 missing" in repaired.output, repaired.output
-    media_dir = Path(app.config["MEDIA_DIR"])
-    assert set(stored_files(media_dir)) == names == set(written)
-    assert list((media_dir / TMP_DIR).glob("*.partial")) == []
+    assert set(stored_files(media_store())) == names == set(written)
+    assert list(media_store().leftovers()) == []  # no partial write is left behind
     clean = runner.invoke(args=["media", "check", "--grace-minutes", "0"])
     assert clean.exit_code == 0, clean.output
+
+
+@BOTH_STORAGES
+def test_a_submission_killed_before_its_commit_leaves_files_only_the_collector_takes(
+        app, database, runner, token, tmp_path):
+    env, marker = server_env(app, database), tmp_path / "paused"
+    body = multipart(factories.api_visit(), [("overview", factories.jpeg_bytes(320, 240))])
+    with servers({**env, "CRASH_PAUSE_AT": "before_commit", "CRASH_MARKER": str(marker)}, workdir=tmp_path) as [first]:
+        written = crash_at(first, body, token, marker)  # never retried: its files stay unnamed
+    assert committed_visits() == 0 and len(written) == 2
+    young = runner.invoke(args=["media", "check", "--repair"])
+    assert young.exit_code == 0 and "2 recent left alone" in young.output, young.output
+    assert sorted(stored_files(media_store())) == written  # within the grace period a commit may still name them
+    old = runner.invoke(args=["media", "check", "--repair", "--grace-minutes", "0"])
+    assert old.exit_code == 0 and "0 missing" in old.output and "2 unreferenced (2 removed)" in old.output, old.output
+    assert stored_files(media_store()) == {}

@@ -28,6 +28,7 @@ from inspection.visits.models import Photo, Visit
 from inspection.visits.services import submit_visit
 
 from . import factories
+from .conftest import BOTH_STORAGES
 
 E1 = (31.2304, 121.4737)  # where branch E1 stands in these tests
 CST = timezone(timedelta(hours=8))
@@ -278,6 +279,7 @@ def test_a_correction_that_drops_the_copied_photo_clears_both_visits(client, tok
     assert codes(second) == [] and codes(first) == []
 
 
+@BOTH_STORAGES
 def test_recompute_fills_missing_hashes_from_the_stored_files(client, tokens, small, placed, runner):
     first = send(client, tokens["inspector"], [camera_jpeg(scene(17))])
     second = send(client, tokens["inspector"], [resized(camera_jpeg(scene(17)))])

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import ExifTags, Image
 
+from inspection.media.local import LocalMedia
 from inspection.photos.processing import PhotoError, process
-from inspection.photos.storage import PendingFiles, content_name, media_path
+from inspection.photos.storage import PendingFiles, content_name, photo_key
 
 LIMITS = {"max_bytes": 25 * 1024 * 1024, "max_pixels": 50_000_000}
 
@@ -85,16 +86,17 @@ def test_limits_are_configurable():
 
 
 def test_pending_files_are_written_whole_under_their_content_name(tmp_path):
-    pending = PendingFiles(tmp_path)
+    store = LocalMedia(tmp_path)
+    pending = PendingFiles(store)
     name = pending.add_photo(b"jpeg-bytes", b"thumb")
-    assert name == content_name(b"jpeg-bytes") and not media_path(tmp_path, name).exists()
+    assert name == content_name(b"jpeg-bytes") and not store.exists(photo_key(name))
     pending.write()
-    assert media_path(tmp_path, name).read_bytes() == b"jpeg-bytes"
-    assert media_path(tmp_path, name.replace(".jpg", "-thumb.jpg")).read_bytes() == b"thumb"
+    assert (tmp_path / photo_key(name)).read_bytes() == b"jpeg-bytes"
+    assert store.get(photo_key(name.replace(".jpg", "-thumb.jpg"))) == b"thumb"
     assert list((tmp_path / "tmp").iterdir()) == []  # nothing half-written is left behind
     name_again = pending.add_photo(b"jpeg-bytes", b"thumb")  # written early: not written twice
     assert name_again == name and pending.files == {}
-    other = PendingFiles(tmp_path)
+    other = PendingFiles(store)
     other.add_photo(b"other", b"t")
     assert len(list(tmp_path.rglob("*.jpg"))) == 2  # nothing is on disk before write()
     other.write()
@@ -102,6 +104,6 @@ def test_pending_files_are_written_whole_under_their_content_name(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "abc.jpg", "", "0" * 32 + ".png"])
-def test_stored_names_cannot_escape_the_media_folder(tmp_path, name):
+def test_stored_names_cannot_escape_the_media_folder(name):
     with pytest.raises(ValueError):
-        media_path(tmp_path, name)
+        photo_key(name)

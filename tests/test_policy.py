@@ -11,7 +11,7 @@ from sqlalchemy import select
 from inspection import access
 from inspection.actions.models import CorrectiveAction
 from inspection.actions.services import advance
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
 from inspection.review.services import review
@@ -143,7 +143,7 @@ def test_the_action_page_shows_exactly_the_allowed_steps(app, people, role, stat
     action = _action(app, people)
     if state.startswith("done_by_"):
         photo = process(factories.jpeg_bytes(64, 64), 10**7, 10**8)
-        with write_with_files(app.config["MEDIA_DIR"]) as files:
+        with write_with_files(media_store()) as files:
             advance(people[state.removeprefix("done_by_")], action, "close", "已整改", photo, files)
     client = _signed_in(app, people[role])
     page = controls(client, f"/actions/{action.id}")

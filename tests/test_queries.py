@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
 from inspection.review.correction import Correction, resubmit
@@ -39,7 +39,7 @@ def _add_visits(app, user, count: int, start: datetime) -> list:
         sub = factories.submission(answers={"clerk": f"E1-S{index % 2 + 1}", "clean": index % 3 > 0, "greet": 2},
                                    notes={"clean": "地面"}, started_at=moment - timedelta(minutes=20),
                                    finished_at=moment, photos=[("overview", photo)])
-        with write_with_files(app.config["MEDIA_DIR"]) as files:
+        with write_with_files(media_store()) as files:
             visit, _ = submit_visit(user, factories.small_checklist(), sub, files)
             review(user, visit, "release")
         visits.append(visit)
@@ -75,7 +75,7 @@ def test_the_visit_page_does_not_grow_with_its_history(app, admin_client, users,
     for version in range(3):  # returned and corrected three times, with more photos each time
         review(users["manager"], busy, "return", f"第 {version + 1} 次退回", {"greet": "请复核"})
         answers = {"clerk": "E1-S2", "clean": True, "greet": version + 1}
-        with write_with_files(app.config["MEDIA_DIR"]) as files:
+        with write_with_files(media_store()) as files:
             resubmit(inspector, busy, Correction(answers, {}, photos=[("clean", photo)]), files)
     db.session.commit()
     assert len(busy.events) > len(simple.events) + 5 and len(busy.photos) > len(simple.photos)

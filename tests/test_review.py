@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from inspection.actions.models import CorrectiveAction
 from inspection.actions.services import actions_query, add_comment, advance, create_action
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.notifications.models import Notification
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
@@ -129,7 +129,7 @@ def test_closing_needs_a_note_and_a_photo_and_verifying_a_second_person(app, vis
     with pytest.raises(Invalid, match="a note and a photo") as missing:
         advance(users["manager"], action, "close", note="已整改")
     assert [detail["field"] for detail in missing.value.details] == ["photo"]
-    with write_with_files(app.config["MEDIA_DIR"]) as files:
+    with write_with_files(media_store()) as files:
         advance(users["manager"], action, "close", note="已培训并复查", photo=photo, files=files)
     assert action.closing_photo and action.closed_by_id == users["manager"].id
     with pytest.raises(Forbidden, match="someone other than"):

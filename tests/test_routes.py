@@ -38,7 +38,7 @@ from inspection.appeals.services import file_appeal
 from inspection.auth.models import User
 from inspection.calibration import services as calibration
 from inspection.db import write_transaction
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.notifications.services import notify
 from inspection.org.models import Branch
 from inspection.photos.processing import process
@@ -447,7 +447,7 @@ class World:
             made = self._visit("inspection", FAILED, ["release"])
             visit = db.session.scalar(select(Visit).where(Visit.uuid == uuid.UUID(made["visit_uuid"])))
             photo = process(factories.jpeg_bytes(64, 64), 10**7, 10**8) if resource.endswith("photo") else None
-            with write_with_files(self.app.config["MEDIA_DIR"], [photo] if photo else []) as files:
+            with write_with_files(media_store(), [photo] if photo else []) as files:
                 appeal = file_appeal(self.users["branch_lead"], visit, ["clean"], "地面刚拖过", photo, files)
             return {**made, "appeal_id": appeal.id}
         if resource == "returned mystery shop":
@@ -499,7 +499,7 @@ class World:
             made = self._visit("inspection", FAILED, ["release"])
             action = db.session.get(CorrectiveAction, made["action_id"])
             evidence = process(factories.jpeg_bytes(64, 64, colour=(90, 200, 90)), 10**7, 10**8)
-            with write_with_files(self.app.config["MEDIA_DIR"], [evidence]) as files:
+            with write_with_files(media_store(), [evidence]) as files:
                 advance(self.users["manager"], action, "close", "已整改", evidence, files)
             return made
         raise AssertionError(f"no resource named {resource!r}")
@@ -536,7 +536,7 @@ class World:
             submitter, answers = self.users["other_branch_inspector"], {**answers, "clerk": "W1-S1"}
         photos = [("overview", process(factories.jpeg_bytes(64, 64, colour=photo), 10**7, 10**8))] if photo else []
         submission = factories.submission(branch=branch, answers=dict(answers), photos=photos)
-        with write_with_files(self.app.config["MEDIA_DIR"], [processed for _, processed in photos]) as files:
+        with write_with_files(media_store(), [processed for _, processed in photos]) as files:
             visit, _ = submit_visit(submitter, factories.small_checklist(kind), submission, files)
         for step in steps:
             review(self.users["manager"], visit, step, "请补充")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.performance.context import staff_context
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
@@ -22,6 +22,7 @@ from inspection.statistics import mean_interval
 from inspection.visits.services import submit_visit
 
 from . import factories
+from .conftest import BOTH_STORAGES
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 HOSTILE = ('<img src="http://127.0.0.1:9/x"> <link rel=stylesheet href="file:///etc/passwd"> '
@@ -36,7 +37,7 @@ def visit(app, org, users):
               ("clean", process(factories.jpeg_bytes(900, 1200, colour=(20, 90, 160)), 10**7, 10**8))]
     sub = factories.submission(answers={"clerk": "E1-S1", "clean": True, "greet": 8.5, "note": "整体良好"},
                                notes={"clean": HOSTILE}, photos=photos)
-    with write_with_files(app.config["MEDIA_DIR"]) as files:
+    with write_with_files(media_store()) as files:
         created, _ = submit_visit(users["inspector"], factories.small_checklist(), sub, files)
     return created
 
@@ -54,6 +55,7 @@ def image_count(pdf: bytes) -> int:
     return len(images)
 
 
+@BOTH_STORAGES
 def test_visit_scorecard_pdf_has_the_chinese_text_scores_notes_and_photos(app, visit):
     pdf = services.visit_pdf(visit)
     text = pdf_text(pdf)
@@ -99,6 +101,7 @@ def test_the_fetcher_refuses_everything_but_our_files(tmp_path, url):
     assert fetcher.refused == [url]
 
 
+@BOTH_STORAGES
 def test_visit_pdfs_are_cached_by_visit_and_template_version(app, visit, monkeypatch):
     calls = []
     real = services.render_pdf_reporting
@@ -111,7 +114,7 @@ def test_visit_pdfs_are_cached_by_visit_and_template_version(app, visit, monkeyp
     monkeypatch.setattr(services, "template_version", lambda: "f" * 64)
     services.visit_pdf(visit)
     assert len(calls) == 3
-    cached = list((Path(app.config["MEDIA_DIR"]) / "scorecards").glob("*.pdf"))
+    cached = list(media_store().objects("scorecards/"))
     assert len(cached) == 1  # stale copies are removed
 
 

@@ -8,7 +8,6 @@ import json
 import os
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
@@ -18,7 +17,7 @@ from sqlalchemy import select
 
 from inspection import create_app
 from inspection.config import from_environment
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.photos.processing import process
 from inspection.review.services import review
 from inspection.visits.models import Visit
@@ -216,7 +215,7 @@ def test_visit_pdfs_are_cached_per_language(app, client, users, org):
     client.get(f"/visits/{visit.uuid}/scorecard.pdf")
     client.post("/language", data={"locale": "en"})
     client.get(f"/visits/{visit.uuid}/scorecard.pdf")
-    cached = sorted(path.name.split("-")[-2] for path in (Path(app.config["MEDIA_DIR"]) / "scorecards").glob("*.pdf"))
+    cached = sorted(stored.key.split("-")[-2] for stored in media_store().objects("scorecards/"))
     assert cached == ["en", "zh_Hans_CN"]
 
 

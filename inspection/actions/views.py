@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,16 +13,16 @@ from sqlalchemy.orm import selectinload
 from .. import access, localtime
 from ..catalog.services import frozen_checklist
 from ..db import write_transaction
-from ..extensions import db
+from ..extensions import db, media_store
 from ..lifecycle import ActionStep
 from ..performance.lookups import scope_filters
 from ..photos.processing import PhotoError, process
-from ..photos.storage import existing_media_path, write_with_files
+from ..photos.storage import write_with_files
 from ..problems import BadRequest, Conflict, Invalid, NotFound
 from ..visits.models import Visit
 from ..visits.services import visible_visit, visit_details
 from ..web.errors import details
-from ..web.requests import flashed_problems
+from ..web.requests import flashed_problems, send_photo
 from .models import CORRECTIVE, FOLLOW_UP, KINDS, CorrectiveAction
 from .services import actions_query, add_comment, advance, check_step, create_action, visible_action
 
@@ -120,7 +120,7 @@ def update(action_id: int):
         if step:  # refused before any file is written
             check_step(current_user, action, step, note, photo)
         # One transaction: a step that is refused does not leave its comment behind.
-        with write_with_files(current_app.config["MEDIA_DIR"], [photo] if photo else []) as files:
+        with write_with_files(media_store(), [photo] if photo else []) as files:
             if comment.strip():
                 add_comment(current_user, action, comment)
             if step:
@@ -143,10 +143,10 @@ def update(action_id: int):
 @login_required
 def evidence(action_id: int):
     action = visible_action(current_user, action_id)
-    path = existing_media_path(current_app.config["MEDIA_DIR"], action.closing_photo) if action.closing_photo else None
-    if path is None:
+    response = send_photo(action.closing_photo) if action.closing_photo else None
+    if response is None:
         raise NotFound("corrective action %(id)s has no evidence photo", id=action_id)
-    return send_file(path, mimetype="image/jpeg")
+    return response
 
 
 def _closing_photo(action, step: str):

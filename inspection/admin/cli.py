@@ -1,17 +1,16 @@
-"""`flask media check [--repair]`: drift between the photo files the database names and those on disk."""
+"""`flask media check [--repair]`: drift between the photo files the database names and those stored."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..actions.models import CorrectiveAction
 from ..appeals.models import Appeal
-from ..extensions import db
+from ..extensions import db, media_store
 from ..photos.reconcile import check, referenced_with_thumbnails
 from ..visits.models import Photo, VisitRevision
 
@@ -35,8 +34,8 @@ def referenced_names() -> set[str]:
 def check_command(repair: bool, grace_minutes: int) -> None:
     """Report photo rows without files and files without rows; exit 1 while drift remains."""
     referenced = referenced_names()
-    db.session.rollback()  # hold no transaction while walking the disk
-    report = check(current_app.config["MEDIA_DIR"], referenced, grace_minutes * 60, repair)
+    db.session.rollback()  # hold no transaction while walking the store
+    report = check(media_store(), referenced, grace_minutes * 60, repair)
     for label, names in (("missing", report.missing), ("recovered", report.recovered),
                          ("unreferenced", report.orphans), ("stale partial", report.stale_partials)):
         for name in names:

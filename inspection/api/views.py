@@ -12,7 +12,7 @@ from ..catalog.services import checklist_for_submission, get_catalog
 from ..checklists import canonical_json
 from ..coverage.services import coverage
 from ..db import utcnow, write_transaction
-from ..extensions import csrf, db, login_manager
+from ..extensions import csrf, db, login_manager, media_store
 from ..lifecycle import VisitAction
 from ..org.models import Staff
 from ..performance.lookups import reportable_branch, reportable_staff
@@ -115,7 +115,7 @@ def create_visit():
     )
     checklist = checklist or checklist_for_submission(payload.checklist, payload.version)
     fieldwork.check_submission(current_user, checklist, submission)  # every problem before any file is written
-    with write_with_files(current_app.config["MEDIA_DIR"], [photo for _, photo in submission.photos]) as files:
+    with write_with_files(media_store(), [photo for _, photo in submission.photos]) as files:
         visit, created = fieldwork.submit(current_user, checklist, submission, files)
     return jsonify(visit_summary(visit)), 201 if created else 200
 
@@ -163,7 +163,7 @@ def correct_visit(visit_uuid: str):
     access.require_step(current_user, "visit", VisitAction.RESUBMIT, visit)  # returned, before decoding anything
     correction.photos = process_photos(uploads)
     check_correction(current_user, visit, correction)  # every problem before any file is written
-    with write_with_files(current_app.config["MEDIA_DIR"], [photo for _, photo in correction.photos]) as files:
+    with write_with_files(media_store(), [photo for _, photo in correction.photos]) as files:
         visit, changed = resubmit(current_user, visit, correction, files)
     return jsonify({**visit_summary(visit), "status": visit.status, "version": visit.version, "changed": changed})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -12,15 +12,15 @@ from sqlalchemy.orm import selectinload
 from .. import access, localtime
 from ..catalog.services import frozen_checklist
 from ..db import utcnow, write_transaction
-from ..extensions import db
+from ..extensions import db, media_store
 from ..lifecycle import AppealStatus
 from ..photos.processing import PhotoError, process
-from ..photos.storage import existing_media_path, thumbnail_name, write_with_files
+from ..photos.storage import thumbnail_name, write_with_files
 from ..problems import BadRequest, Conflict, Invalid, NotFound
 from ..visits.models import Visit
 from ..visits.services import visible_visit, visit_details
 from ..web.errors import details
-from ..web.requests import flashed_problems, period
+from ..web.requests import flashed_problems, period, send_photo
 from .decisions import ItemDecision, decide
 from .models import Appeal
 from .reports import appeal_report
@@ -59,7 +59,7 @@ def new(visit_uuid: uuid.UUID):
     try:
         check_filing(current_user, visit, chosen, reason)  # refused before the photo is read
         photo = _photo()
-        with write_with_files(current_app.config["MEDIA_DIR"], [photo] if photo else []) as files:
+        with write_with_files(media_store(), [photo] if photo else []) as files:
             appeal = file_appeal(current_user, visit, chosen, reason, photo, files)
     except (BadRequest, Conflict, Invalid) as problem:
         with flashed_problems():
@@ -151,7 +151,7 @@ def decide_appeal(appeal_id: int):
 def photo(appeal_id: int):
     appeal = visible_appeal(current_user, appeal_id)
     name = appeal.photo and (thumbnail_name(appeal.photo) if request.args.get("thumbnail") else appeal.photo)
-    path = existing_media_path(current_app.config["MEDIA_DIR"], name) if name else None
-    if path is None:
+    response = send_photo(name) if name else None
+    if response is None:
         raise NotFound("appeal %(id)s has no photo", id=appeal_id)
-    return send_file(path, mimetype="image/jpeg")
+    return response

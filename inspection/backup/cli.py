@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 
 from .services import BackupError, create_backup, restore_backup
 
@@ -15,7 +14,7 @@ from .services import BackupError, create_backup, restore_backup
 def backup_command(directory: Path) -> None:
     """Write DIRECTORY/<UTC time>/: the database, the media files and a manifest of their hashes."""
     try:
-        folder = create_backup(directory, current_app.config)
+        folder = create_backup(directory)
     except (BackupError, OSError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"backup written to {folder}")
@@ -27,7 +26,7 @@ def backup_command(directory: Path) -> None:
 def restore_command(directory: Path, force: bool) -> None:
     """Restore a backup folder written by `flask backup`, after checking every file against the manifest."""
     try:
-        restored = restore_backup(directory, current_app.config, force)
+        restored = restore_backup(directory, force)
     except (BackupError, OSError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"restored {restored.rows} rows and {restored.files} media files from {directory}")

@@ -15,10 +15,11 @@ from flask import current_app
 from sqlalchemy import func, inspect, select, text
 
 from ..db import utcnow
-from ..extensions import db
-from . import database
+from ..extensions import db, media_store
+from ..media.store import MediaError
+from . import database, media
 from .database import DatabaseError, count_rows, dump_file
-from .media import file_hash, media_store, remove_tree, safe_name
+from .media import file_hash, remove_tree, safe_name
 
 MANIFEST = "manifest.json"
 MEDIA = "media"
@@ -43,7 +44,7 @@ def table_names() -> list[str]:
             if name in existing]
 
 
-def create_backup(parent: Path, config) -> Path:
+def create_backup(parent: Path) -> Path:
     """Write parent/<UTC time>/ with the dump, the media and the manifest; return the folder."""
     now = utcnow()
     final = parent / now.strftime("%Y%m%dT%H%M%SZ")
@@ -55,15 +56,27 @@ def create_backup(parent: Path, config) -> Path:
     try:
         manifest = {"format": FORMAT, "app_version": version("inspection"), "backend": db.engine.dialect.name,
                     "created_at": now.isoformat(), **dump_database(folder)}
-        # After the dump: every file a dumped row names is on disk already (files are written before commits).
-        store = media_store(config)
-        manifest["media"] = {name: store.export(name, folder / MEDIA / safe_name(name)) for name in store.names()}
+        # After the dump: every file a dumped row names is stored already (files are written before commits).
+        manifest["media"] = backup_media(folder / MEDIA)
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
         os.replace(folder, final)
     except BaseException:
         remove_tree(folder)
         raise
     return final
+
+
+def backup_media(folder: Path) -> dict[str, str]:
+    """Copy every stored object (uploads under way left out) into the folder; return their sha256s by key."""
+    store, hashes = media_store(), {}
+    try:
+        for stored in store.objects():
+            digest = media.export(store, stored.key, folder / safe_name(stored.key))
+            if digest is not None:
+                hashes[stored.key] = digest
+    except MediaError as error:
+        raise BackupError(str(error)) from None
+    return hashes
 
 
 def dump_database(folder: Path) -> dict:
@@ -124,7 +137,7 @@ def check_target(manifest: dict, force: bool) -> None:
                           f"to replace them")
 
 
-def restore_backup(folder: Path, config, force: bool = False) -> Restored:
+def restore_backup(folder: Path, force: bool = False) -> Restored:
     """Check the backup, restore the database, compare row counts, restore the media, upgrade the schema."""
     manifest = read_manifest(folder)
     check_target(manifest, force)
@@ -138,9 +151,12 @@ def restore_backup(folder: Path, config, force: bool = False) -> Restored:
     except DatabaseError as error:
         raise BackupError(str(error)) from None
     compare_rows(manifest)
-    store = media_store(config)
-    for name in manifest["media"]:
-        store.restore(folder / MEDIA / safe_name(name), name)
+    store = media_store()
+    try:
+        for name in manifest["media"]:
+            media.restore(store, folder / MEDIA / safe_name(name), name)
+    except MediaError as error:
+        raise BackupError(str(error)) from None
     return Restored(sum(manifest["rows"].values()), len(manifest["media"]), upgrade(manifest["alembic_revision"]))
 
 

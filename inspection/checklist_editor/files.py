@@ -20,7 +20,7 @@ from flask import current_app
 from ..catalog.services import checklist_files
 from ..checklists import Checklist, ChecklistError
 from ..checklists.loader import load_bytes
-from ..photos.storage import sync_folder
+from ..media.local import sync_folder
 
 RETIRED = "retired"
 LOCK_NAME = "checklist-editor.lock"

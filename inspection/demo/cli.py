@@ -4,6 +4,7 @@ import click
 from flask import current_app
 
 from ..catalog.services import get_catalog
+from ..extensions import media_store
 from ..photos.storage import write_with_files
 from ..users.services import generate_password
 from .services import DEMO_PASSWORD, DEMO_USERS, demo_loaded, load_demo
@@ -25,7 +26,7 @@ def demo_command(months: int, allow_production: bool) -> None:
     catalog = get_catalog()  # loaded (and frozen) before the write transaction below begins
     if catalog.problems:
         raise click.ClickException("fix the checklists first:\n" + "\n".join(catalog.problems))
-    with write_with_files(current_app.config["MEDIA_DIR"]) as files:
+    with write_with_files(media_store()) as files:
         if demo_loaded():
             click.echo("demo data already loaded; nothing added")
             if production:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from ..db import write_transaction
+from ..extensions import media_store
 from .services import assess_ids, fill_phash, unhashed_names, visit_ids
 
 integrity_cli = AppGroup("integrity", help="Evidence integrity: signals and trust scores of visits.")
@@ -16,11 +16,11 @@ integrity_cli = AppGroup("integrity", help="Evidence integrity: signals and trus
 @click.option("--batch", default=200, show_default=True, help="Photos or visits per transaction.")
 def recompute_command(batch: int) -> None:
     """Hash the photos stored without a perceptual hash, then assess every visit again (after an upgrade)."""
-    filled, unreadable, last_name = 0, [], ""
+    filled, unreadable, last_name, store = 0, [], "", media_store()
     while names := unhashed_names(last_name, batch):
         with write_transaction():
             for name in names:
-                if fill_phash(current_app.config["MEDIA_DIR"], name):
+                if fill_phash(store, name):
                     filled += 1
                 else:
                     unreadable.append(name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -18,8 +17,9 @@ from ..auth.models import User
 from ..catalog.services import frozen_checklist
 from ..extensions import db
 from ..lifecycle import COUNTED_VISITS
+from ..media.store import MediaStore
 from ..photos.processing import PhotoError, stored_phash
-from ..photos.storage import existing_media_path, thumbnail_name
+from ..photos.storage import photo_key, thumbnail_name
 from ..visits.models import Photo, Visit
 from . import signals
 
@@ -154,13 +154,13 @@ def unhashed_names(after: str, limit: int) -> list[str]:
                                    .group_by(Photo.stored_name).order_by(Photo.stored_name).limit(limit)))
 
 
-def fill_phash(media_dir: str | Path, name: str) -> bool:
+def fill_phash(store: MediaStore, name: str) -> bool:
     """Give the rows of one stored photo their perceptual hash, read from its file; False when it cannot be read."""
-    path = existing_media_path(media_dir, thumbnail_name(name)) or existing_media_path(media_dir, name)
-    if path is None:
+    data = store.get(photo_key(thumbnail_name(name))) or store.get(photo_key(name))
+    if data is None:
         return False
     try:
-        value = stored_phash(path.read_bytes())
+        value = stored_phash(data)
     except PhotoError:
         return False
     db.session.execute(update(Photo).where(Photo.stored_name == name, Photo.phash.is_(None)).values(phash=value))

@@ -1,9 +1,7 @@
 """The home page: the user's work (due, overdue, to correct), a manager's counts, and what they can fill in."""
 
 import hmac
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import redis
 from flask import Blueprint, abort, current_app, render_template, request
@@ -18,10 +16,10 @@ from ..actions.services import actions_query
 from ..appeals.reports import appealable_visits, open_appeals
 from ..catalog.services import get_catalog
 from ..db import utcnow
-from ..extensions import db
+from ..extensions import db, media_store
 from ..lifecycle import VisitStatus
+from ..media.store import MediaError
 from ..offline.services import fillable_checklists
-from ..photos.storage import TMP_DIR
 from ..plans.listing import manager_counts, month_bounds, my_work
 from ..visits.inbox import status_counts
 from ..visits.models import Visit
@@ -121,14 +119,11 @@ def _redis_ok(url: str) -> bool:
 
 
 def _storage_ok() -> bool:
-    """Write and remove a file where photos are staged: the media folder must take new files."""
-    folder = Path(current_app.config["MEDIA_DIR"]) / TMP_DIR
+    """Store a small probe: the media folder or bucket must take new files."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix="ready-", suffix=".partial") as probe:
-            probe.write(b"ready")
-    except OSError:
-        current_app.logger.warning("readiness: the media folder takes no files", exc_info=True)
+        media_store().check()
+    except MediaError:
+        current_app.logger.warning("readiness: the media storage takes no files", exc_info=True)
         return False
     return True
 

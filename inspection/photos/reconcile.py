@@ -1,26 +1,20 @@
-"""Find and repair drift between the files the database names and the files on disk."""
+"""Find and repair drift between the photo files the database names and those in the media store."""
 
 from __future__ import annotations
 
-import os
-import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from ..media.store import Leftover, MediaStore
 from .processing import PhotoError, make_thumbnail
-from .storage import STORED_NAME, TMP_DIR, media_path, thumbnail_name, write_file
-
-SHARD = re.compile(r"[0-9a-f]{2}")
-PARTIAL = re.compile(r"(?P<name>[0-9a-f]{32}(-thumb)?\.jpg)\.[0-9a-f]+\.partial")
-TRASH_DIR = "trash"
+from .storage import STORED_NAME, photo_key, photo_name, thumbnail_name
 
 
 @dataclass
 class MediaReport:
-    missing: list[str] = field(default_factory=list)  # named by a row, on disk nowhere
+    missing: list[str] = field(default_factory=list)  # named by a row, stored nowhere
     recovered: list[str] = field(default_factory=list)  # put back in place from a staged copy or the photo
-    orphans: list[str] = field(default_factory=list)  # on disk, named by no row, older than the grace period
+    orphans: list[str] = field(default_factory=list)  # stored, named by no row, older than the grace period
     removed: list[str] = field(default_factory=list)
     stale_partials: list[str] = field(default_factory=list)  # staged or set-aside copies no longer needed
     recent_unreferenced: int = 0  # may belong to a transaction still under way: left alone
@@ -30,82 +24,75 @@ class MediaReport:
         return not (self.missing or self.orphans or self.stale_partials)
 
 
-def stored_files(media_dir: Path) -> dict[str, Path]:
-    """Return every stored photo file by name."""
-    found = {}
-    for shard in media_dir.iterdir() if media_dir.is_dir() else ():
-        if shard.is_dir() and SHARD.fullmatch(shard.name):
-            found.update((path.name, path) for path in shard.iterdir() if STORED_NAME.fullmatch(path.name))
-    return found
+def stored_files(store: MediaStore) -> dict[str, float]:
+    """Return every stored photo file by name, with the time it was written."""
+    return {name: stored.modified for stored in store.objects() if (name := photo_name(stored.key))}
 
 
-def _spare_copies(media_dir: Path) -> dict[str, list[Path]]:
-    """Return, by stored name, the copies outside the shards: staged partials and files set aside to trash."""
-    by_name: dict[str, list[Path]] = {}
-    tmp, trash = media_dir / TMP_DIR, media_dir / TRASH_DIR
-    for path in tmp.iterdir() if tmp.is_dir() else ():
-        match = PARTIAL.fullmatch(path.name)
-        if match:
-            by_name.setdefault(match["name"], []).append(path)
-    # A collector killed between its two renames leaves the only copy of a named file in trash.
-    for path in trash.iterdir() if trash.is_dir() else ():
-        if STORED_NAME.fullmatch(path.name):
-            by_name.setdefault(path.name, []).append(path)
+def _spare_copies(store: MediaStore) -> dict[str, list[Leftover]]:
+    """Return, by stored name, the copies outside the stored objects: partial writes and files set aside."""
+    by_name: dict[str, list[Leftover]] = {}
+    for leftover in store.leftovers():
+        if STORED_NAME.fullmatch(leftover.name):
+            by_name.setdefault(leftover.name, []).append(leftover)
     return by_name
 
 
-def check(media_dir: str | Path, referenced: set[str], grace_seconds: float, repair: bool) -> MediaReport:
+def check(store: MediaStore, referenced: set[str], grace_seconds: float, repair: bool) -> MediaReport:
     """Compare named files with stored ones; with repair, restore what can be and collect the rest."""
-    media_dir, report = Path(media_dir), MediaReport()
-    cutoff = time.time() - grace_seconds
-    on_disk, partials = stored_files(media_dir), _spare_copies(media_dir)
-    for name in sorted(referenced - set(on_disk)):
+    report, cutoff = MediaReport(), time.time() - grace_seconds
+    stored, spares = stored_files(store), _spare_copies(store)
+    for name in sorted(referenced - set(stored)):
         # A partial younger than the grace period may be a writer's file still being written: not taken.
-        copies = [path for path in partials.get(name, []) if path.parent.name == TRASH_DIR or _mtime(path) <= cutoff]
-        if repair and _restore(media_dir, name, copies, on_disk):
+        copies = [copy for copy in spares.get(name, []) if copy.set_aside or copy.modified <= cutoff]
+        if repair and _restore(store, name, copies, stored):
             report.recovered.append(name)  # its other copies are collected below with the stale ones
-            on_disk[name] = media_path(media_dir, name)
+            stored[name] = time.time()
         else:
             report.missing.append(name)
-            partials.pop(name, None)  # the only trace of a lost file: left for a person to look at
-    for name, path in sorted(on_disk.items()):
-        if name in referenced:
-            continue
-        if _mtime(path) > cutoff:
-            report.recent_unreferenced += 1
-            continue
-        report.orphans.append(name)
-        if repair and _collect(media_dir, path, cutoff):
-            report.removed.append(name)
-    for path in (path for paths in partials.values() for path in paths):
-        if _mtime(path) <= cutoff:
-            report.stale_partials.append(path.name)
+            spares.pop(name, None)  # the only trace of a lost file: left for a person to look at
+    _collect_orphans(store, referenced, stored, cutoff, repair, report)
+    for copy in (copy for copies in spares.values() for copy in copies):
+        if copy.modified <= cutoff:
+            report.stale_partials.append(copy.label)
             if repair:
-                path.unlink(missing_ok=True)
+                copy.discard()
     return report
 
 
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:
-        return time.time()
+def _collect_orphans(store: MediaStore, referenced: set[str], stored: dict[str, float], cutoff: float,
+                     repair: bool, report: MediaReport) -> None:
+    """Report the stored files no row names; with repair, remove those older than the cutoff."""
+    for name, modified in sorted(stored.items()):
+        if name in referenced:
+            continue
+        if modified > cutoff:
+            report.recent_unreferenced += 1
+            continue
+        report.orphans.append(name)
+        # Removed only if not written again meanwhile: a transaction about to commit may have just named it.
+        if repair and store.delete_if_older(photo_key(name), cutoff):
+            report.removed.append(name)
 
 
-def _restore(media_dir: Path, name: str, staged: list[Path], on_disk: dict[str, Path]) -> bool:
+def _restore(store: MediaStore, name: str, staged: list[Leftover], stored: dict[str, float]) -> bool:
     """Put a missing file back: a complete staged copy of it, or a thumbnail made from its photo."""
-    for path in sorted(staged, key=_mtime, reverse=True):
-        data = path.read_bytes()
+    for copy in sorted(staged, key=lambda copy: copy.modified, reverse=True):
+        data = copy.read()
         if _complete_jpeg(data):
-            write_file(media_dir, name, data)
-            path.unlink(missing_ok=True)
+            store.put(photo_key(name), data)
+            copy.discard()
             return True
     photo = name.removesuffix("-thumb.jpg") + ".jpg"
-    if name.endswith("-thumb.jpg") and photo in on_disk:
+    if name.endswith("-thumb.jpg") and photo in stored:
+        original = store.get(photo_key(photo))
         try:
-            write_file(media_dir, name, make_thumbnail(on_disk[photo].read_bytes()))
+            thumbnail = make_thumbnail(original) if original is not None else None
         except PhotoError:
             return False
+        if thumbnail is None:
+            return False
+        store.put(photo_key(name), thumbnail)
         return True
     return False
 
@@ -113,25 +100,6 @@ def _restore(media_dir: Path, name: str, staged: list[Path], on_disk: dict[str, 
 def _complete_jpeg(data: bytes) -> bool:
     """Tell a whole JPEG from one cut short by a crash: it starts with SOI and ends with EOI."""
     return data[:3] == b"\xff\xd8\xff" and data.rstrip(b"\0")[-2:] == b"\xff\xd9"
-
-
-def _collect(media_dir: Path, path: Path, cutoff: float) -> bool:
-    """Remove an unreferenced file, unless a writer refreshed it while we looked (then it is kept)."""
-    trash = media_dir / TRASH_DIR
-    trash.mkdir(exist_ok=True)
-    moved = trash / path.name
-    try:
-        os.replace(path, moved)
-    except FileNotFoundError:
-        return False
-    if _mtime(moved) > cutoff:  # written again just now: a transaction is about to name it
-        if path.exists():
-            moved.unlink(missing_ok=True)
-        else:
-            os.replace(moved, path)
-        return False
-    moved.unlink(missing_ok=True)
-    return True
 
 
 def referenced_with_thumbnails(names: set[str]) -> set[str]:

@@ -12,10 +12,12 @@ from flask import current_app, render_template, url_for
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ..photos.storage import media_path, thumbnail_name
+from ..extensions import media_store
+from ..media.store import MediaStore
+from ..photos.storage import photo_key, thumbnail_name
 
 # A host in the reserved .invalid domain: these URLs can never reach a network, and the
-# fetcher below answers them from disk; every other URL is refused.
+# fetcher below answers them from our static folder and the media store; every other URL is refused.
 INTERNAL = "http://scorecard.invalid"
 STATIC_FILES = ("css/print.css",)
 TEMPLATE_FILES = ("base.html", "visit.html", "staff.html", "branch.html")
@@ -23,38 +25,37 @@ logger = logging.getLogger(__name__)
 
 
 class ScorecardFetcher(URLFetcher):
-    """Serve our print stylesheet and the allowed photo files; refuse everything else."""
+    """Serve our print stylesheet and the allowed photo files (read through the media store); refuse the rest."""
 
-    def __init__(self, static_dir: Path, media_dir: Path, allowed_media: set[str]):
+    def __init__(self, static_dir: Path, store: MediaStore, allowed_media: set[str]):
         super().__init__(allowed_protocols=("http",), allow_redirects=False)
-        self.static_dir, self.media_dir, self.allowed_media = static_dir, media_dir, allowed_media
+        self.static_dir, self.store, self.allowed_media = static_dir, store, allowed_media
         self.refused: list[str] = []
         self.missing: list[str] = []
 
     def fetch(self, url, headers=None):
-        path = self._local_path(url)
-        if path is None:
+        kind, name = self._own_file(url)
+        if kind is None:
             self.refused.append(url)
             raise ValueError(f"scorecards fetch only their own files, not {url[:100]}")
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        data = (self.static_dir / name).read_bytes() if kind == "static" else self.store.get(photo_key(name))
+        if data is None:
             self.missing.append(url)
-            raise ValueError(f"{path.name} is missing from the media folder") from None
+            raise ValueError(f"{name} is missing from the media store")
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, data, {"Content-Type": mime})
 
-    def _local_path(self, url: str) -> Path | None:
+    def _own_file(self, url: str) -> tuple[str | None, str]:
+        """Return ("static" or "media", name) for a file a scorecard may embed, else (None, "")."""
         parts = urlsplit(url)
         if f"{parts.scheme}://{parts.netloc}" != INTERNAL or parts.query or parts.fragment:
-            return None
+            return None, ""
         path = unquote(parts.path)
         if path.startswith("/static/") and path[len("/static/"):] in STATIC_FILES:
-            return self.static_dir / path[len("/static/"):]
-        name = path.removeprefix("/media/")
-        if path.startswith("/media/") and name in self.allowed_media:
-            return media_path(self.media_dir, name)
-        return None
+            return "static", path[len("/static/"):]
+        if path.startswith("/media/") and path[len("/media/"):] in self.allowed_media:
+            return "media", path[len("/media/"):]
+        return None, ""
 
 
 def internal_url(kind: str, name: str) -> str:
@@ -93,10 +94,9 @@ def render_pdf(template: str, allowed_media: set[str], **context) -> bytes:
 
 
 def render_pdf_reporting(template: str, allowed_media: set[str], **context) -> tuple[bytes, list[str]]:
-    """Render a scorecard template to PDF bytes, and say which media files were missing from disk."""
+    """Render a scorecard template to PDF bytes, and say which media files were missing from the store."""
     html = render_template(template, pdf=True, **context)
-    fetcher = ScorecardFetcher(Path(current_app.static_folder), Path(current_app.config["MEDIA_DIR"]),
-                               allowed_media)
+    fetcher = ScorecardFetcher(Path(current_app.static_folder), media_store(), allowed_media)
     pdf = HTML(string=html, base_url=INTERNAL + "/", url_fetcher=fetcher).write_pdf()
     for url in fetcher.refused:
         logger.warning("scorecard refused to fetch %s", url[:200])

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import date
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,7 +15,7 @@ from ..auth.models import User
 from ..checklists import DIMENSIONS
 from ..coverage.services import branch_coverage
 from ..db import utcnow
-from ..extensions import db
+from ..extensions import db, media_store
 from ..labels import dimension_labels, role_label, servqual_legend
 from ..lifecycle import UNFINISHED_ACTIONS
 from ..org.models import Branch
@@ -30,6 +26,8 @@ from ..statistics import mean_interval
 from ..visits.models import Visit
 from ..visits.services import visit_details
 from .render import render_pdf_reporting, template_version
+
+PDF_CACHE = "scorecards"  # media keys of cached visit PDFs: scorecards/<uuid>-v<version>-…pdf
 
 
 def visit_context(visit: Visit, name_people: bool = True) -> dict:
@@ -66,28 +64,25 @@ def visit_media(visit: Visit) -> set[str]:
 
 
 def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
-    """Return the visit's PDF, from the cache when neither the visit nor the templates changed."""
-    folder = Path(current_app.config["MEDIA_DIR"]) / "scorecards"
+    """Return the visit's PDF, from the cache in the media store when neither the visit nor the templates changed."""
+    store = media_store()
     appeal = appeal_of(visit)
     # An appeal filed or rejected leaves the version as it was, yet the scorecard prints its outcome.
     appealed = f"-{appeal.status}" if appeal is not None else ""
-    current = f"{visit.uuid}-v{visit.version}{appealed}-{template_version()[:16]}"
+    current = f"{PDF_CACHE}/{visit.uuid}-v{visit.version}{appealed}-{template_version()[:16]}"
     # One copy per language and per audience: a shopper's name is printed only for those who may know it.
-    path = folder / f"{current}-{get_locale()}-{'named' if name_people else 'anonymous'}.pdf"
-    if path.exists():
-        return path.read_bytes()
+    key = f"{current}-{get_locale()}-{'named' if name_people else 'anonymous'}.pdf"
+    cached = store.get(key)
+    if cached is not None:
+        return cached
     pdf, missing = render_pdf_reporting("scorecards/visit.html", visit_media(visit),
                                         **visit_context(visit, name_people))
     if missing:  # printed without a photo whose file is lost: not kept, so a repaired file shows next time
         return pdf
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(f"{visit.uuid}-*.pdf"):
-        if not stale.name.startswith(current + "-"):
-            stale.unlink(missing_ok=True)
-    # Write then rename, so that a reader never sees half a file.
-    temporary = folder / f".{path.name}.{secrets.token_hex(4)}"
-    temporary.write_bytes(pdf)
-    os.replace(temporary, path)
+    for stale in store.objects(f"{PDF_CACHE}/{visit.uuid}-"):
+        if not stale.key.startswith(current + "-"):
+            store.delete(stale.key)
+    store.put(key, pdf)  # whole or not at all: a reader never sees half a file
     return pdf
 
 

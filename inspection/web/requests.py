@@ -5,12 +5,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from flask import current_app, flash, request, send_file
+from flask import current_app, flash, request
 from werkzeug.routing import IntegerConverter
+from werkzeug.wsgi import wrap_file
 
 from .. import localtime
+from ..extensions import media_store
 from ..labels import problem_title
-from ..photos.storage import existing_media_path
+from ..photos.storage import photo_key
 from ..problems import BadRequest, Conflict, Invalid
 from .errors import details, problem_message
 
@@ -99,13 +101,16 @@ class RowId(IntegerConverter):
 
 
 def send_photo(name: str):
-    """Answer with a stored photo, cached an hour by this browser only; None if there is no such file."""
+    """Stream a stored photo (after the caller's access check), cached an hour by this browser only; None if absent."""
     try:
-        path = existing_media_path(current_app.config["MEDIA_DIR"], name)
-    except ValueError:  # not a name the media folder gives out
+        opened = media_store().open(photo_key(name))
+    except ValueError:  # not a name the media store gives out
         return None
-    if path is None:
+    if opened is None:
         return None
-    response = send_file(path, mimetype="image/jpeg", max_age=3600)
+    response = current_app.response_class(wrap_file(request.environ, opened.stream), mimetype="image/jpeg",
+                                          direct_passthrough=True)
+    response.content_length, response.last_modified = opened.size, opened.modified
+    response.set_etag(name.removesuffix(".jpg"))  # a digest of the content: it changes whenever the bytes do
     response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return response.make_conditional(request)

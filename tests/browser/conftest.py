@@ -19,7 +19,7 @@ from inspection.auth.models import User
 from inspection.auth.services import add_user
 from inspection.catalog.services import get_catalog
 from inspection.db import write_transaction
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.org.models import Branch, Staff
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
@@ -141,7 +141,7 @@ def store_inspection(app, greeting: float) -> str:
         submission = Submission(uuid=uuid.uuid4(), checklist_id=checklist.id, branch_code="SH01",
                                 started_at=finished - timedelta(minutes=30), finished_at=finished,
                                 answers=answers, photos=[("overview-photo", photo)])
-        with write_with_files(app.config["MEDIA_DIR"]) as files:
+        with write_with_files(media_store()) as files:
             visit, _ = submit_visit(inspector, checklist, submission, files)
         visit_id = str(visit.uuid)
         db.session.remove()

@@ -15,7 +15,7 @@ from inspection.auth.models import User
 from inspection.auth.services import add_user
 from inspection.catalog.services import get_catalog
 from inspection.db import write_transaction
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.photos.processing import process
 from inspection.photos.storage import write_with_files
 from inspection.visits.services import Submission, submit_visit
@@ -43,7 +43,7 @@ def _store_privacy_failure(app) -> str:
         submission = Submission(uuid=uuid.uuid4(), checklist_id=checklist.id, branch_code="SH01",
                                 started_at=finished - timedelta(minutes=30), finished_at=finished,
                                 answers=answers, notes={"privacy": NOTE}, photos=photos)
-        with write_with_files(app.config["MEDIA_DIR"]) as files:
+        with write_with_files(media_store()) as files:
             visit, _ = submit_visit(inspector, checklist, submission, files)
         visit_id = str(visit.uuid)
         if db.session.scalar(select(User).where(User.email == "manager2@example.com")) is None:

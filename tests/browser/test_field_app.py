@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from inspection.auth.models import User
 from inspection.catalog.services import get_catalog
-from inspection.extensions import db
+from inspection.extensions import db, media_store
 from inspection.photos.storage import write_with_files
 from inspection.visits.services import Submission, submit_visit
 
@@ -124,7 +124,7 @@ def test_a_shopper_cannot_open_another_shoppers_visit(page, live_server):
         finished = datetime.now(timezone.utc)
         submission = Submission(uuid=uuid.uuid4(), checklist_id=checklist.id, branch_code="SH01",
                                 started_at=finished - timedelta(minutes=5), finished_at=finished, answers=answers)
-        with write_with_files(app.config["MEDIA_DIR"]) as files:
+        with write_with_files(media_store()) as files:
             visit, _ = submit_visit(owner, checklist, submission, files)
         visit_uuid = str(visit.uuid)
         db.session.remove()
