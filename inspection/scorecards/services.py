@@ -22,14 +22,14 @@ from ..db import utcnow
 from ..extensions import db
 from ..labels import dimension_labels, role_label, servqual_legend
 from ..lifecycle import UNFINISHED_ACTIONS
-from ..org.models import Branch
+from ..org.models import Branch, Staff
 from ..performance import reports, servqual
-from ..performance.context import estimate_trend
+from ..performance.context import estimate_trend, staff_context
 from ..photos.storage import thumbnail_name
 from ..statistics import mean_interval
 from ..visits.models import Visit
 from ..visits.services import visit_details
-from .render import render_pdf_reporting, template_version
+from .render import render_pdf, render_pdf_reporting, template_version
 
 
 def visit_context(visit: Visit, name_people: bool = True) -> dict:
@@ -65,17 +65,32 @@ def visit_media(visit: Visit) -> set[str]:
     return {thumbnail_name(photo.stored_name) for photo in visit.photos}
 
 
-def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
-    """Return the visit's PDF, from the cache when neither the visit nor the templates changed."""
+def _visit_pdf_path(visit: Visit, name_people: bool) -> tuple[Path, str]:
+    """Return where the visit's current PDF is cached, and the prefix its copies in every language share."""
     folder = Path(current_app.config["MEDIA_DIR"]) / "scorecards"
     appeal = appeal_of(visit)
     # An appeal filed or rejected leaves the version as it was, yet the scorecard prints its outcome.
     appealed = f"-{appeal.status}" if appeal is not None else ""
     current = f"{visit.uuid}-v{visit.version}{appealed}-{template_version()[:16]}"
     # One copy per language and per audience: a shopper's name is printed only for those who may know it.
-    path = folder / f"{current}-{get_locale()}-{'named' if name_people else 'anonymous'}.pdf"
+    return folder / f"{current}-{get_locale()}-{'named' if name_people else 'anonymous'}.pdf", current
+
+
+def cached_visit_pdf(visit: Visit, name_people: bool = True) -> bytes | None:
+    """Return the visit's PDF if the cache holds its current version, else None."""
+    path, _ = _visit_pdf_path(visit, name_people)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
+    """Return the visit's PDF, from the cache when neither the visit nor the templates changed."""
+    path, current = _visit_pdf_path(visit, name_people)
     if path.exists():
         return path.read_bytes()
+    folder = path.parent
     pdf, missing = render_pdf_reporting("scorecards/visit.html", visit_media(visit),
                                         **visit_context(visit, name_people))
     if missing:  # printed without a photo whose file is lost: not kept, so a repaired file shows next time
@@ -89,6 +104,16 @@ def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
     temporary.write_bytes(pdf)
     os.replace(temporary, path)
     return pdf
+
+
+def branch_pdf(branch: Branch, start: date, end: date) -> bytes:
+    """Return a branch's scorecard for a period as PDF: on request, in bulk jobs and from the command line alike."""
+    return render_pdf("scorecards/branch.html", set(), **branch_context(branch, start, end))
+
+
+def staff_pdf(staff: Staff, start: date, end: date) -> bytes:
+    """Return a staff member's scorecard for a period as PDF, the same wherever it is asked for."""
+    return render_pdf("scorecards/staff.html", set(), **staff_context(staff, start, end))
 
 
 def branch_context(branch: Branch, start: date, end: date) -> dict:
