@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
@@ -16,6 +17,9 @@ from .extensions import babel, compress, csrf, db, init_media, limiter, login_ma
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Answered without the checklist catalog: files, and probes that must answer while the database does not.
 MACHINE_ENDPOINTS = ("static", "main.health", "main.ready", "main.metrics")
+# The features' job tasks, registered with inspection.jobs when imported (a worker runs only what it knows).
+TASK_MODULES = ("inspection.scorecards.bulk", "inspection.scorecards.tasks", "inspection.exports.tasks",
+                "inspection.notifications.sending", "inspection.plans.tasks")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -37,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
+    register_jobs(app)
     return app
 
 
@@ -101,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from .checklist_editor.views import bp as checklist_editor_bp
     from .coverage.views import bp as coverage_bp
     from .exports.views import bp as exports_bp
+    from .jobs.views import bp as jobs_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
     from .offline.views import bp as offline_bp
@@ -115,7 +121,7 @@ def register_blueprints(app: Flask) -> None:
 
     blueprints = (auth_bp, main_bp, visits_bp, api_bp, admin_bp, scorecards_bp, review_bp, actions_bp,
                   performance_bp, exports_bp, users_bp, audit_bp, offline_bp, plans_bp, coverage_bp, notifications_bp,
-                  checklist_editor_bp, surveys_bp, calibration_bp, appeals_bp)
+                  checklist_editor_bp, surveys_bp, calibration_bp, appeals_bp, jobs_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
@@ -165,6 +171,7 @@ def register_commands(app: Flask) -> None:
     from .db import init_db_command
     from .demo.cli import demo_command
     from .integrity.cli import integrity_cli
+    from .jobs.cli import jobs_cli
     from .notifications.cli import notifications_cli
     from .org.cli import import_cli
     from .reminders.cli import remind_command
@@ -172,6 +179,17 @@ def register_commands(app: Flask) -> None:
     from .users.cli import user_cli
 
     commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, media_cli, init_db_command,
-                demo_command, notifications_cli, remind_command, integrity_cli, backup_command, restore_command)
+                demo_command, notifications_cli, remind_command, integrity_cli, backup_command, restore_command,
+                jobs_cli)
     for command in commands:
         app.cli.add_command(command)
+
+
+def register_jobs(app: Flask) -> None:
+    """Load every feature's job tasks, and report the queue and failed jobs at /metrics."""
+    from .jobs.metrics import JobsCollector
+    from .web.observability import read_at_scrape
+
+    for name in TASK_MODULES:
+        import_module(name)
+    read_at_scrape(app, JobsCollector())

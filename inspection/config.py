@@ -64,6 +64,21 @@ FAIRNESS_DEFAULTS = {
     # The branch side appeals a released visit until the end of the local day this many days after release.
     "APPEAL_DAYS": 7,
 }
+# Background jobs (inspection.jobs): on RQ when REDIS_URL is set (or QUEUE says "rq"), else on a few threads of
+# the process that asked ("inline"), so that a development server needs nothing more.
+JOBS_DEFAULTS = {
+    "JOBS_QUEUE": "",  # "rq" or "inline"; empty: "rq" when REDIS_URL is set, else "inline"
+    "JOBS_QUEUE_NAME": "inspection",  # the RQ queue: installations (or test runs) sharing a Redis each use their own
+    "JOBS_THREADS": 2,  # threads running jobs in each process, inline only
+    "JOBS_MAX_ATTEMPTS": 3,  # a job that fails this many times is failed, with its last error, for admins to see
+    "JOBS_RETRY_SECONDS": [10, 60],  # the pause before the second, third... attempt (the last repeats)
+    "JOBS_TIMEOUT": 1800,  # seconds one attempt may take before RQ stops it
+    "JOBS_KEEP_HOURS": 24,  # a finished job's file is kept this long; asking again after that makes a new one
+    "JOBS_BULK_BATCH": 10,  # scorecards per part of a bulk job: parts are what several workers share
+    "JOBS_BULK_MAX": 1000,  # most scorecards one bulk job makes
+    "EXPORT_JOB_ROWS": 20000,  # an export of more rows than this is made by a job, then downloaded
+    "PLAN_JOB_VISITS": 2000,  # a plan of more visits than this is created by a job, with its progress shown
+}
 SERVING_DEFAULTS = {
     # "json": one JSON object a line with the request id (what `make serve` uses); "plain": Flask's own lines.
     "LOG_FORMAT": "plain",
@@ -116,6 +131,7 @@ def defaults(instance_path: str) -> dict:
         **INTEGRITY_DEFAULTS,
         **FAIRNESS_DEFAULTS,
         **SERVING_DEFAULTS,
+        **JOBS_DEFAULTS,
     }
 
 
@@ -136,12 +152,22 @@ def load(app: Flask, overrides: dict | None) -> None:
     if app.config["LOG_FORMAT"] not in LOG_FORMATS:
         raise RuntimeError(f"INSPECTION_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(app.config["DATABASE_URL"])
+    app.config["JOBS_QUEUE"] = jobs_queue(app.config["JOBS_QUEUE"], app.config["REDIS_URL"])
     # Rate limits are kept in Redis when there is one (shared by every worker), else in this process.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     # No X-RateLimit headers on every answer; a refusal says when to come back (web/errors.py).
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     # Files sent as streams (static scripts, photos, PDFs) go as they are: Flask-Compress would leave them open.
     app.config.setdefault("COMPRESS_STREAMS", False)
+
+
+def jobs_queue(chosen: str, redis_url: str) -> str:
+    """Return where jobs run: "rq" (on Redis) or "inline" (threads of the process); unset, RQ when Redis is there."""
+    if chosen not in ("", "rq", "inline"):
+        raise RuntimeError("INSPECTION_JOBS_QUEUE must be rq or inline")
+    if chosen == "rq" and not redis_url:
+        raise RuntimeError("INSPECTION_JOBS_QUEUE=rq needs INSPECTION_REDIS_URL")
+    return chosen or ("rq" if redis_url else "inline")
 
 
 def from_environment(environ: dict, base: dict) -> dict:

@@ -4,6 +4,29 @@ from babel.messages.pofile import read_po, write_po
 
 PO = "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 ZH = {
+    # Jobs (inspection/jobs, templates/jobs): bulk scorecards, large exports and plans made in the background
+    "%(done)d of %(total)d": "%(done)d / %(total)d",
+    "A job is failed once its last attempt failed, or when what it was asked cannot be done.":
+        "作业的最后一次尝试失败，或所请求的内容无法完成时，作业即告失败。",
+    "Asked for": "请求时间", "Asked for on %(when)s.": "请求于 %(when)s。", "Attempts": "尝试次数", "Download": "下载",
+    "Error": "错误", "Every branch scorecard of the period (ZIP)": "本期全部营业厅成绩单（ZIP）",
+    "Every staff scorecard of the period (ZIP)": "本期全部员工成绩单（ZIP）",
+    "Its file was deleted after a while: ask for it again.": "其文件已过期删除：请重新请求。",
+    "Jobs": "后台作业", "Failed jobs": "失败的作业", "Failed to finish": "未能完成", "Notification e-mails": "通知邮件",
+    "Part of a bulk scorecard job": "批量成绩单作业的一部分", "Plan": "计划", "Progress": "进度", "Recent": "最近",
+    "Refresh": "刷新", "Scorecards in one ZIP": "成绩单打包（ZIP）", "See what it made": "查看结果",
+    "It failed, also when tried again. An administrator can see why.": "作业失败，重试后仍然失败。管理员可以查看原因。",
+    "Tried again: %(count)d jobs queued.": "已重试：%(count)d 个作业已排队。", "Try again": "重试",
+    "Under way": "进行中", "Visit scorecard": "检查成绩单", "Waiting for its turn": "排队等候中",
+    "ZIP of a bulk scorecard job": "批量成绩单作业的 ZIP 文件", "no job %(id)s": "没有作业 %(id)s",
+    "one job makes at most %(most)d scorecards, not %(count)d: choose a region":
+        "一个作业最多生成 %(most)d 份成绩单，而不是 %(count)d 份：请选择一个区域",
+    "only a failed job is tried again": "只有失败的作业才能重试",
+    "the account that asked for this job is disabled": "请求此作业的账号已停用", "the app": "系统",
+    "the job is not done yet": "作业尚未完成",
+    "the job's file was deleted after a while: ask for it again": "作业的文件已过期删除：请重新请求",
+    "the scorecards are of %(kinds)s": "成绩单类型只能是 %(kinds)s", "there are no scorecards to make here": "这里没有可生成的成绩单",
+    "there is no region “%(name)s” among yours": "您的范围内没有区域“%(name)s”",
     "An appeal corrects in the branch's favour: these answers would lower its score.":
         "申诉只能作有利于营业厅的更正：这些答案会降低其得分。",
     # Calibration exercises (inspection/calibration, templates/calibration, inspection/agreement)

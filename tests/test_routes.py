@@ -39,6 +39,9 @@ from inspection.auth.models import User
 from inspection.calibration import services as calibration
 from inspection.db import write_transaction
 from inspection.extensions import db, media_store
+from inspection.jobs import outputs
+from inspection.jobs.models import Job, JobKind, JobStatus
+from inspection.jobs.queue import EXECUTOR as JOBS_EXECUTOR
 from inspection.notifications.services import notify
 from inspection.org.models import Branch
 from inspection.photos.processing import process
@@ -172,6 +175,14 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/branches/<code>/scorecard"): {"-": (302, 200, 200, 200, 404, 404, 404, 404, 200)},
     ("GET", "/branches/<code>/scorecard.pdf"): {"-": (302, 200, 200, 200, 404, 404, 404, 404, 200)},
     ("GET", "/exports/<kind>.<fmt>"): {"-": (302, 200, 200, 200, 200, 200, 200, 200, 200)},  # scoped rows for all
+    # every branch scorecard of region East in one ZIP: managers and admins; West's manager has no such region
+    ("POST", "/scorecards/bulk"): {"-": (302, 302, 302, 403, 403, 403, 400, 403, 403)},
+    # a job's page, status and file: its creator's alone (the manager's export here); admins list failed ones
+    ("GET", "/jobs/<job_id>"): {"manager's job": (302, 404, 200, 404, 404, 404, 404, 404, 404)},
+    ("GET", "/jobs/<job_id>/status"): {"manager's job": (302, 404, 200, 404, 404, 404, 404, 404, 404)},
+    ("GET", "/jobs/<job_id>/download"): {"manager's job": (302, 404, 200, 404, 404, 404, 404, 404, 404)},
+    ("GET", "/admin/jobs"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
+    ("POST", "/admin/jobs/<job_id>/retry"): {"failed job": (302, 302, 403, 403, 403, 403, 403, 403, 403)},
     # admin: branches and staff, users, audit log
     ("GET", "/admin/<kind>"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
     ("GET", "/admin/<kind>/new"): {"-": (302, 200, 403, 403, 403, 403, 403, 403, 403)},
@@ -316,6 +327,9 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/appeals/<id:appeal_id>"): Call(form={"outcome.clean": "rejected", "comment": "照片显示有水渍"},
                                               fresh=True),
     ("GET", "/exports/<kind>.<fmt>"): Call(query={"from": "2026-11-01", "to": "2026-11-30"}),
+    ("POST", "/scorecards/bulk"): Call(query={"from": "2026-11-01", "to": "2026-11-30"},
+                                       form={"kind": "branch", "region": "East"}),
+    ("POST", "/admin/jobs/<job_id>/retry"): Call(fresh=True),
     ("POST", "/admin/<kind>/new"): Call(form=lambda n: {"code": f"N{n}", "name": f"New {n}", "region": "North"}),
     ("POST", "/admin/<kind>/<id:record_id>"): Call(form={"code": "ZZ", "name": "Branch ZZ", "region": "North"}),
     ("POST", "/admin/<kind>/<id:record_id>/active"): Call(form={"active": "1"}),
@@ -495,6 +509,8 @@ class World:
             return {"action_id": case.id}
         if resource in ("open exercise", "closed exercise", "exercise evidence"):
             return self._exercise(resource)
+        if resource in ("manager's job", "failed job"):
+            return self._job(resource)
         if resource == "closed action":
             made = self._visit("inspection", FAILED, ["release"])
             action = db.session.get(CorrectiveAction, made["action_id"])
@@ -517,6 +533,21 @@ class World:
             if resource == "closed exercise":
                 calibration.close(self.users["manager"], exercise)
         return {"calibration_id": exercise.id, **({"name": evidence["name"]} if evidence else {})}
+
+    def _job(self, resource: str) -> dict[str, Any]:
+        """Record a finished job: the manager's export with its file, or a failed send of mail (tried again)."""
+        job_id = uuid.uuid4().hex
+        if resource == "manager's job":
+            job = Job(id=job_id, kind=JobKind.EXPORT, params={}, status=JobStatus.DONE, progress_total=1,
+                      created_by_id=self.users["manager"].id, result=f"{job_id}/visits.csv", filename="visits.csv",
+                      finished_at=datetime.now(timezone.utc))
+            outputs.put(job.result, "\ufeffvisit\n".encode())
+        else:
+            job = Job(id=job_id, kind=JobKind.MAIL, params={}, status=JobStatus.FAILED, attempts=3,
+                      error="OSError: refused", finished_at=datetime.now(timezone.utc))
+        with write_transaction():  # ends the session's reads first: jobs on this process's threads write meanwhile
+            db.session.add(job)
+        return {"job_id": job_id}
 
     def _survey_links(self) -> None:
         """Offer the shipped SERVQUAL survey, and open its links for branch E1 and staff E1-S1 (once)."""
@@ -621,6 +652,8 @@ def world(database, tmp_path_factory):
         try:
             yield World(app)
         finally:
+            if JOBS_EXECUTOR in app.extensions:  # the jobs the cases asked for, on this process's threads
+                assert app.extensions[JOBS_EXECUTOR].wait(120)
             db.session.remove()
             _empty_tables()
             db.engine.dispose()

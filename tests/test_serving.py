@@ -6,6 +6,7 @@ import gzip
 import http.client
 import json
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -181,3 +182,19 @@ def test_styles_and_icons_carry_their_hash_and_are_kept_for_a_year(client):
         answer = client.get(stale)  # no hash, or another content's: the browser must ask again
         assert answer.status_code == 200 and "immutable" not in answer.headers.get("Cache-Control", "")
         answer.close()
+
+
+def test_the_crontab_and_systemd_units_run_commands_that_exist(runner):
+    """Every periodic command in docs/crontab is one of the app's; the units start what the Procfile names."""
+    lines = [line for line in (PROJECT_DIR / "docs" / "crontab").read_text().splitlines()
+             if line.strip() and not line.startswith(("#", "SHELL="))]
+    assert len(lines) >= 5
+    for line in lines:
+        command = shlex.split(line.split(".venv/bin/flask --app app ", 1)[1])
+        words = [word for word in command if not word.startswith("/")]  # a folder argument is the machine's
+        result = runner.invoke(args=[*words, "--help"])
+        assert result.exit_code == 0, (line, result.output)
+    procfile = (PROJECT_DIR / "Procfile").read_text()
+    for unit in (PROJECT_DIR / "docs" / "systemd").glob("*.service"):
+        for start in re.findall(r"^ExecStart=/srv/inspection/(.+)$", unit.read_text(), re.M):
+            assert f": {start}\n" in procfile, (unit.name, start)

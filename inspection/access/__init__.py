@@ -224,6 +224,11 @@ RULES = {
     "appeals.list": lambda user, _: user.role in REVIEWERS | BRANCH_SIDE,
     "appeal.view": _views_appeal,
     "appeals.report": lambda user, _: user.role in REVIEWERS,
+    # Jobs: their pages and files are their creator's alone; admins read every job's failures and retry them.
+    "job.view": lambda user, job: job.created_by_id == user.id,
+    "jobs.admin": lambda user, _: user.role == Role.ADMIN,
+    # Every scorecard of a period in one ZIP, of the branches and staff the user reads reports of.
+    "scorecards.bulk": lambda user, _: user.role in REVIEWERS,
 }
 
 

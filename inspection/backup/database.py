@@ -66,8 +66,17 @@ def dump_postgres(connection: Connection, destination: Path, tables: list[str]) 
     return counts
 
 
-def restore_postgres(engine: Engine, source: Path) -> None:
-    """Drop what the dump holds and create it again from the dump, all in one transaction."""
+def restore_postgres(engine: Engine, source: Path, newer_tables: list[str]) -> None:
+    """Drop what the dump holds and create it again from the dump, all in one transaction.
+
+    First, the tables of this version that the dump does not hold (a backup of an older version) are dropped:
+    they would keep constraints on the dump's tables, and the upgrade that follows makes them again. Should
+    the restore then fail, running it again finds them gone already.
+    """
+    if newer_tables:
+        with engine.begin() as connection:
+            for name in newer_tables:
+                connection.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
     engine.dispose()
     # pg_restore reads no PGDATABASE: the name is given, the rest of the connection comes from the PG* variables.
     run([tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",

@@ -147,7 +147,8 @@ def restore_backup(folder: Path, force: bool = False) -> Restored:
         if manifest["backend"] == "sqlite":
             database.restore_sqlite(db.engine, source)
         else:
-            database.restore_postgres(db.engine, source)
+            newer = [name for name in table_names() if name not in manifest["rows"]]
+            database.restore_postgres(db.engine, source, newer)
     except DatabaseError as error:
         raise BackupError(str(error)) from None
     compare_rows(manifest)

@@ -15,7 +15,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import access, localtime
@@ -27,7 +27,7 @@ from ..extensions import db
 from ..labels import status_label
 from ..lifecycle import VisitStatus
 from ..org.models import Branch
-from ..visits.models import StaffResult, Visit
+from ..visits.models import Answer, StaffResult, Visit
 
 BATCH = 500
 # Column id (the machine-readable header, stable for integrations) -> the header people read.
@@ -63,24 +63,38 @@ def header(columns: dict, machine: bool) -> list[str]:
     return list(columns) if machine else [str(label) for label in columns.values()]
 
 
-def _visits_query(user: User, start: date, end: date, filters: Filters):
+def _conditions(user: User, start: date, end: date, filters: Filters) -> list:
+    """Return the SQL conditions on Visit and Branch of the visits an export holds: period, scope and filters."""
     low, high = localtime.day_bounds(start, end)
+    conditions = [access.visit_filter(user, Visit), Visit.finished_at >= low, Visit.finished_at < high]
+    if filters.branch:
+        conditions.append(Branch.code == filters.branch)
+    if filters.region:
+        conditions.append(Branch.region == filters.region)
+    if filters.checklist:
+        conditions.append(Visit.checklist_id == filters.checklist)
+    if filters.status:
+        conditions.append(Visit.status == VisitStatus(filters.status))
+    if filters.submitter is not None and access.can(user, "visits.by_submitter"):
+        conditions.append(Visit.submitter_id == filters.submitter)
+    return conditions
+
+
+def _visits_query(user: User, start: date, end: date, filters: Filters):
     query = (select(Visit, Branch).join(Branch, Visit.branch_id == Branch.id)
-             .where(access.visit_filter(user, Visit), Visit.finished_at >= low, Visit.finished_at < high)
+             .where(*_conditions(user, start, end, filters))
              .order_by(Visit.finished_at, Visit.id)
              # Two queries per batch of visits for the attributed staff and their names, not two per visit.
              .options(selectinload(Visit.staff_results).selectinload(StaffResult.staff)))
-    if filters.branch:
-        query = query.where(Branch.code == filters.branch)
-    if filters.region:
-        query = query.where(Branch.region == filters.region)
-    if filters.checklist:
-        query = query.where(Visit.checklist_id == filters.checklist)
-    if filters.status:
-        query = query.where(Visit.status == VisitStatus(filters.status))
-    if filters.submitter is not None and access.can(user, "visits.by_submitter"):
-        query = query.where(Visit.submitter_id == filters.submitter)
     return query.execution_options(yield_per=BATCH)
+
+
+def count_rows(user: User, kind: str, start: date, end: date, filters: Filters) -> int:
+    """Return how many rows an export of this kind would hold (visits, or their answers), header aside."""
+    query = select(func.count()).select_from(Visit).join(Branch, Visit.branch_id == Branch.id)
+    if kind == "answers":
+        query = query.join(Answer, Answer.visit_id == Visit.id)
+    return db.session.scalar(query.where(*_conditions(user, start, end, filters)))
 
 
 def _checklists() -> Callable[[Visit], Checklist | None]:
@@ -187,3 +201,8 @@ def answer_rows(user: User, start: date, end: date, filters: Filters, machine: b
                    _points(outcome.get("earned"), machine) if scored else None,
                    _points(outcome.get("possible"), machine) if scored else None,
                    _staff(visit.staff_results, machine, section.id) if section else ""]
+
+
+# What each export is made of, and the sheet its XLSX holds it in.
+ROWS = {"visits": visit_rows, "answers": answer_rows}
+SHEETS = {"visits": _l("Visits"), "answers": _l("Answers")}

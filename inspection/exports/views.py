@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request, send_file, stream_with_context
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, Response, abort, current_app, redirect, request, send_file, stream_with_context, url_for
 from flask_login import current_user, login_required
 
 from ..audit.services import record
@@ -16,18 +15,17 @@ from ..lifecycle import VisitStatus
 from ..problems import BadRequest
 from ..web.requests import optional_id, period
 from ..web.spreadsheets import csv_stream, xlsx_file
-from .services import Filters, answer_rows, visit_rows
+from .services import ROWS, SHEETS, Filters, count_rows
+from .tasks import submit_export
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-KINDS = {"visits": visit_rows, "answers": answer_rows}
-SHEETS = {"visits": _l("Visits"), "answers": _l("Answers")}
 HEADERS = ("labels", "ids")  # the user's language (the default), or the stable column ids
 
 
 @bp.get("/<kind>.<fmt>")
 @login_required
 def download(kind: str, fmt: str):
-    if kind not in KINDS or fmt not in ("csv", "xlsx"):
+    if kind not in ROWS or fmt not in ("csv", "xlsx"):
         abort(404)
     start, end = period()
     filters = Filters(**{key: request.args.get(key) or None for key in ("branch", "region", "checklist", "status")},
@@ -38,12 +36,18 @@ def download(kind: str, fmt: str):
     if header not in HEADERS:
         raise BadRequest("header is one of %(headers)s", headers=", ".join(HEADERS))
     machine = header == "ids"
+    counted = count_rows(current_user, kind, start, end, filters)
     with write_transaction():
         record("export", current_user, f"{kind}.{fmt}",
                {"from": str(start), "to": str(end), "branch": filters.branch, "region": filters.region,
                 "checklist": filters.checklist, "status": filters.status,
                 "submitter": None if filters.submitter is None else str(filters.submitter), "header": header})
-    rows = KINDS[kind](current_user, start, end, filters, machine)
+        # A large one is written to a file by a job while the user watches its progress, then downloaded.
+        job = submit_export(current_user, kind, fmt, start, end, filters, machine, counted) \
+            if counted > current_app.config["EXPORT_JOB_ROWS"] else None
+    if job is not None:
+        return redirect(url_for("jobs.show", job_id=job.id))
+    rows = ROWS[kind](current_user, start, end, filters, machine)
     name = f"{kind}-{start}-{end}"
     if fmt == "csv":
         return Response(stream_with_context(csv_stream(rows, iso_times=machine)), mimetype="text/csv",

@@ -15,6 +15,7 @@ from ..db import utcnow
 from ..extensions import db
 from ..problems import BadRequest, NotFound
 from .models import MailState, Notification
+from .sending import send_soon
 
 DIGEST = "digest"
 
@@ -38,6 +39,8 @@ def notify(user: User, kind: str, params: dict, link: str | None = None,
     state = _first_mail_state(user)
     notification = Notification(user_id=user.id, kind=kind, params=params, link=link, key=key, mail_state=state,
                                 mail_next_at=utcnow() if state == MailState.PENDING else None)
+    if state == MailState.PENDING:
+        send_soon()
     if key is None:
         db.session.add(notification)
         db.session.flush()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -102,8 +103,12 @@ def windows(month: date, next_month: date, count: int, window_days: int | None, 
 
 
 def generate(rule: Rule, branches: list[int], people: list[Person], anonymous_kinds: frozenset[str],
-             history: list[tuple[int, int, datetime]] = ()) -> list[Planned]:
-    """Return the plan's visits in time order; `history` holds (person, branch, time) of earlier visits."""
+             history: list[tuple[int, int, datetime]] = (),
+             progress: Callable[[int], None] | None = None) -> list[Planned]:
+    """Return the plan's visits in time order; `history` holds (person, branch, time) of earlier visits.
+
+    `progress(months)` is told how many months are planned after each one.
+    """
     zone = ZoneInfo(rule.timezone)
     book = _Book()
     for person, branch, when in history:
@@ -112,7 +117,7 @@ def generate(rule: Rule, branches: list[int], people: list[Person], anonymous_ki
     gap = timedelta(days=rule.gap_days)
     starts = month_starts(rule.first_month, rule.months)
     planned = []
-    for month, next_month in zip(starts, starts[1:], strict=False):
+    for done, (month, next_month) in enumerate(zip(starts, starts[1:], strict=False), 1):
         wanted = []
         for position, branch in enumerate(branches):
             for slot in rule.slots:
@@ -124,6 +129,8 @@ def generate(rule: Rule, branches: list[int], people: list[Person], anonymous_ki
             if person is not None:
                 book.add(person, branch, start)
             planned.append(Planned(branch, slot.checklist_id, slot.kind, start, end, person))
+        if progress is not None:
+            progress(done)
     return planned
 
 

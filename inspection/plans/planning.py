@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from .. import access
@@ -53,8 +53,11 @@ class Preview:
         return sum(1 for planned in self.planned if planned.assignee_id is None)
 
 
-def preview(actor: User, request: PlanRequest, presence, timezone: str) -> Preview:
-    """Work out the plan without writing anything; `presence(people, branches, since)` lists earlier visits."""
+def preview(actor: User, request: PlanRequest, presence, timezone: str, progress=None) -> Preview:
+    """Work out the plan without writing anything; `presence(people, branches, since)` lists earlier visits.
+
+    `progress(months)` is told how many of the plan's months are worked out, after each one.
+    """
     access.require(actor, "plans.manage")
     rule, branches = _rule(actor, request, timezone)
     people = _people(request, branches, rule)
@@ -63,7 +66,7 @@ def preview(actor: User, request: PlanRequest, presence, timezone: str) -> Previ
     planned_before = _assigned_since(people, branches, since)
     history = planned_before + presence(list(people), list(branches), since)
     planned = generate.generate(rule, list(branches), [person for person, _ in people.values()],
-                                access.ANONYMOUS_KINDS, history)
+                                access.ANONYMOUS_KINDS, history, progress)
     users = {person_id: user for person_id, (_, user) in people.items()}
     result = Preview(request, planned, branches, users, generate.digest(planned, len(planned_before)))
     load = Counter(p.assignee_id for p in planned if p.assignee_id is not None)
@@ -71,6 +74,13 @@ def preview(actor: User, request: PlanRequest, presence, timezone: str) -> Previ
     months = Counter(p.window_start.astimezone(ZoneInfo(timezone)).strftime("%Y-%m") for p in planned)
     result.per_month = sorted(months.items())
     return result
+
+
+def planned_visits(actor: User, request: PlanRequest) -> int:
+    """Return how many visits the plan asks for: its region's branches in the user's scope, months, visits a month."""
+    branches = db.session.scalar(select(func.count()).select_from(
+        access.scoped_branches(actor).where(Branch.region == request.region).order_by(None).subquery()))
+    return branches * request.months * sum(max(count, 0) for count in request.counts.values())
 
 
 def create(actor: User, request: PlanRequest, expected_digest: str, presence, timezone: str) -> Plan:

@@ -23,6 +23,7 @@ from ..web.requests import flashed_problems, optional_id, optional_period, page_
 from . import listing, planning, services
 from .imports import COLUMNS, import_assignments, local_time
 from .models import SHOWN_STATES
+from .tasks import submit_plan
 
 bp = Blueprint("plans", __name__)
 PAGE_SIZE = 50
@@ -128,6 +129,12 @@ def plan():
         with flashed_problems():
             plan_request = _plan_request()
             timezone = current_app.config["TIMEZONE"]
+            if request.form.get("create") and \
+                    planning.planned_visits(current_user, plan_request) > current_app.config["PLAN_JOB_VISITS"]:
+                with write_transaction():  # a large plan: created by a job, whose page shows how far it got
+                    job = submit_plan(current_user, plan_request, request.form.get("digest", ""), timezone,
+                                      url_for("plans.index", **{"from": plan_request.first_month.isoformat()}))
+                return redirect(url_for("jobs.show", job_id=job.id))
             if request.form.get("create"):
                 with write_transaction():
                     made = planning.create(current_user, plan_request, request.form.get("digest", ""), presence,

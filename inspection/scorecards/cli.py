@@ -10,10 +10,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..org.models import Branch, Staff
-from ..performance.context import staff_context
 from ..visits.models import Visit
-from .render import render_pdf
-from .services import branch_context, visit_pdf
+from .services import branch_pdf, staff_pdf, visit_pdf
 
 scorecard_cli = AppGroup("scorecard", help="Print scorecards as PDF.")
 OUTPUT = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
@@ -54,7 +52,7 @@ def visit_command(visit_id: str, output: str) -> None:
 def staff_command(code: str, start, end, output: str) -> None:
     """Print a staff member's scorecard for a period."""
     staff = _one(Staff, Staff.code, code, "staff member")
-    _write(output, render_pdf("scorecards/staff.html", set(), **staff_context(staff, start.date(), end.date())))
+    _write(output, staff_pdf(staff, start.date(), end.date()))
 
 
 @scorecard_cli.command("branch")
@@ -65,4 +63,4 @@ def staff_command(code: str, start, end, output: str) -> None:
 def branch_command(code: str, start, end, output: str) -> None:
     """Print a branch's scorecard for a period."""
     branch = _one(Branch, Branch.code, code, "branch")
-    _write(output, render_pdf("scorecards/branch.html", set(), **branch_context(branch, start.date(), end.date())))
+    _write(output, branch_pdf(branch, start.date(), end.date()))

@@ -88,6 +88,13 @@ def template_version() -> str:
     return cached
 
 
+def warm_up_pdf() -> None:
+    """Load the PDF engine, its fonts and the print stylesheet once, so that the first real scorecard does not."""
+    html = f'<link rel="stylesheet" href="{internal_url("static", STATIC_FILES[0])}"><p>预热 warm-up</p>'
+    fetcher = ScorecardFetcher(Path(current_app.static_folder), media_store(), set())
+    HTML(string=html, base_url=INTERNAL + "/", url_fetcher=fetcher).write_pdf()
+
+
 def render_pdf(template: str, allowed_media: set[str], **context) -> bytes:
     """Render a scorecard template to PDF bytes; only listed media files may be embedded."""
     return render_pdf_reporting(template, allowed_media, **context)[0]

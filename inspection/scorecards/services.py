@@ -18,14 +18,14 @@ from ..db import utcnow
 from ..extensions import db, media_store
 from ..labels import dimension_labels, role_label, servqual_legend
 from ..lifecycle import UNFINISHED_ACTIONS
-from ..org.models import Branch
+from ..org.models import Branch, Staff
 from ..performance import reports, servqual
-from ..performance.context import estimate_trend
+from ..performance.context import estimate_trend, staff_context
 from ..photos.storage import thumbnail_name
 from ..statistics import mean_interval
 from ..visits.models import Visit
 from ..visits.services import visit_details
-from .render import render_pdf_reporting, template_version
+from .render import render_pdf, render_pdf_reporting, template_version
 
 PDF_CACHE = "scorecards"  # media keys of cached visit PDFs: scorecards/<uuid>-v<version>-…pdf
 
@@ -63,15 +63,25 @@ def visit_media(visit: Visit) -> set[str]:
     return {thumbnail_name(photo.stored_name) for photo in visit.photos}
 
 
-def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
-    """Return the visit's PDF, from the cache in the media store when neither the visit nor the templates changed."""
-    store = media_store()
+def _visit_pdf_key(visit: Visit, name_people: bool) -> tuple[str, str]:
+    """Return the media key of the visit's current PDF, and the prefix its copies in every language share."""
     appeal = appeal_of(visit)
     # An appeal filed or rejected leaves the version as it was, yet the scorecard prints its outcome.
     appealed = f"-{appeal.status}" if appeal is not None else ""
     current = f"{PDF_CACHE}/{visit.uuid}-v{visit.version}{appealed}-{template_version()[:16]}"
     # One copy per language and per audience: a shopper's name is printed only for those who may know it.
-    key = f"{current}-{get_locale()}-{'named' if name_people else 'anonymous'}.pdf"
+    return f"{current}-{get_locale()}-{'named' if name_people else 'anonymous'}.pdf", current
+
+
+def cached_visit_pdf(visit: Visit, name_people: bool = True) -> bytes | None:
+    """Return the visit's PDF if the cache holds its current version, else None."""
+    return media_store().get(_visit_pdf_key(visit, name_people)[0])
+
+
+def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
+    """Return the visit's PDF, from the cache in the media store when neither the visit nor the templates changed."""
+    store = media_store()
+    key, current = _visit_pdf_key(visit, name_people)
     cached = store.get(key)
     if cached is not None:
         return cached
@@ -84,6 +94,16 @@ def visit_pdf(visit: Visit, name_people: bool = True) -> bytes:
             store.delete(stale.key)
     store.put(key, pdf)  # whole or not at all: a reader never sees half a file
     return pdf
+
+
+def branch_pdf(branch: Branch, start: date, end: date) -> bytes:
+    """Return a branch's scorecard for a period as PDF: on request, in bulk jobs and from the command line alike."""
+    return render_pdf("scorecards/branch.html", set(), **branch_context(branch, start, end))
+
+
+def staff_pdf(staff: Staff, start: date, end: date) -> bytes:
+    """Return a staff member's scorecard for a period as PDF, the same wherever it is asked for."""
+    return render_pdf("scorecards/staff.html", set(), **staff_context(staff, start, end))
 
 
 def branch_context(branch: Branch, start: date, end: date) -> dict:

@@ -10,7 +10,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -22,6 +22,7 @@ REQUEST_FIELDS = ("method", "path", "status", "duration_ms")
 # Libraries whose INFO records are progress reports, not events (WeasyPrint logs every CSS it parses).
 QUIET_LOGGERS = ("weasyprint", "fontTools")
 UNMATCHED = "<unmatched>"  # the endpoint label of a 404: raw paths would make a series per scanner's guess
+SCRAPED = "inspection.scraped_metrics"  # in app.extensions: collectors read when /metrics is asked
 
 # Module level: prometheus_client keeps one series per process (or per worker file in multiprocess mode).
 REQUESTS = Counter("inspection_http_requests_total", "HTTP requests answered",
@@ -96,10 +97,20 @@ def finish_request(response: Response) -> Response:
     return response
 
 
+def read_at_scrape(app: Flask, collector) -> None:
+    """Have /metrics ask this collector at every scrape (figures kept elsewhere: the database, Redis)."""
+    app.extensions.setdefault(SCRAPED, []).append(collector)
+
+
 def metrics_text() -> tuple[bytes, str]:
-    """Return every series in Prometheus' text format: all workers' when gunicorn runs several."""
+    """Return every series in Prometheus' text format: all workers' when gunicorn runs several, then those
+    read at the scrape, which are the same whichever worker answers."""
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    else:
+        registry = REGISTRY
+    scraped = CollectorRegistry(auto_describe=False)
+    for collector in current_app.extensions.get(SCRAPED, ()):
+        scraped.register(collector)
+    return generate_latest(registry) + generate_latest(scraped), CONTENT_TYPE_LATEST
