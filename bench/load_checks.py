@@ -25,7 +25,7 @@ class Verdict:
     problems: list[str] = field(default_factory=list)  # any other invariant broken
 
 
-def verify(url: str, media: Path, tracker: Tracker) -> Verdict:
+def verify(url: str, media: Path | dict, tracker: Tracker) -> Verdict:
     """Compare every visit row, its photos and files, its trail and its actions with the clients' ledger."""
     app = create_app(settings(url, media))
     verdict = Verdict()

@@ -19,18 +19,20 @@ class OutOfBudget(Exception):
 class Budget:
     """Bound a run: at most `requests` requests, and none started after `seconds`."""
 
-    def __init__(self, requests: int, seconds: float):
-        self.left, self.deadline = requests, time.monotonic() + seconds
+    def __init__(self, requests: float, seconds: float):
+        self.left, self.deadline, self.taken = requests, time.monotonic() + seconds, 0
         self.exhausted = False
         self._lock = threading.Lock()
 
-    def reserve(self, count: int) -> None:
-        """Take the requests of one whole operation, or none of them (OutOfBudget)."""
+    def reserve(self, count: int) -> int:
+        """Take the requests of one whole operation, or none of them (OutOfBudget); return the first one's number."""
         with self._lock:
             if count > self.left or time.monotonic() > self.deadline:
                 self.exhausted = True
                 raise OutOfBudget
             self.left -= count
+            self.taken += count
+            return self.taken - count
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())

@@ -79,19 +79,21 @@ def database(backend: str, folder: Path):
         engine.dispose()
 
 
-def settings(url: str, media: Path) -> dict:
-    return {"DATABASE_URL": url, "MEDIA_DIR": str(media), "SECRET_KEY": "load-bench", "ENV_NAME": "bench",
+def settings(url: str, media: Path | dict) -> dict:
+    """Return an app's settings: this database, and a media folder or the settings of another store."""
+    where = media if isinstance(media, dict) else {"MEDIA_DIR": str(media)}
+    return {"DATABASE_URL": url, **where, "SECRET_KEY": "load-bench", "ENV_NAME": "bench",
             "PASSWORD_HASH_PROFILE": "CHEAPEST", "CHECKLIST_DIR": str(PROJECT_DIR / "checklists")}
 
 
-def seed(url: str, media: Path, inspectors: int) -> Org:
+def seed(url: str, media: Path | dict, inspectors: int, branches: int = BRANCHES) -> Org:
     """Migrate the database, then add branches with staff in two regions, inspectors and managers with tokens."""
     app = create_app(settings(url, media))
     org = Org()
     with app.app_context():
         flask_migrate.upgrade(directory=app.extensions["migrate"].directory)
         with write_transaction():
-            for number in range(BRANCHES):
+            for number in range(branches):
                 region, code = REGIONS[number % len(REGIONS)], f"B{number:02d}"
                 branch = Branch(code=code, name=f"营业厅 {number}", region=region, address="")
                 branch.staff = [Staff(code=f"{code}-S{s}", name=f"员工 {code}-{s}", position="营业员")
@@ -130,19 +132,24 @@ def gunicorn(url: str, media: Path, workers: int, log: Path):
 
 
 @contextmanager
-def serve(config: dict, workers: int, log: Path):
-    """Run gunicorn with the app factory and these settings on a free loopback port; stop it by its pid."""
+def serve(config: dict, workers: int, log: Path, options: tuple[str, ...] = (), probe: str = "/healthz"):
+    """Run gunicorn with the app factory and these settings on a free loopback port; stop it by its pid.
+
+    `options` go before the others, e.g. ("-c", "gunicorn.conf.py", "--threads", "2") to serve as `make serve` does;
+    the server counts as up once `probe` answers 200.
+    """
     env = {name: value for name, value in os.environ.items() if not name.startswith("INSPECTION_")}
     env.update({f"INSPECTION_{name}": value for name, value in config.items()})
+    env["PYTHONPATH"] = str(PROJECT_DIR)  # this checkout's app, whatever the virtualenv was installed from
     # No control socket: by default every gunicorn (25.1+) shares one in $HOME, and runs may overlap.
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", "127.0.0.1:0",
+    command = [sys.executable, "-m", "gunicorn", *options, "--workers", str(workers), "--bind", "127.0.0.1:0",
                "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", "inspection:create_app()"]
     with open(log, "wb") as stderr:
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL,
                                    stdout=stderr, stderr=stderr)
     try:
         server = Server(process.pid, 0, log)
-        server.port = _wait_until_healthy(process, server)
+        server.port = _wait_until_healthy(process, server, probe)
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
@@ -153,8 +160,8 @@ def serve(config: dict, workers: int, log: Path):
             process.wait(timeout=15)
 
 
-def _wait_until_healthy(process: subprocess.Popen, server: Server, seconds: float = 60) -> int:
-    """Return the port once gunicorn says where it listens and /healthz answers 200."""
+def _wait_until_healthy(process: subprocess.Popen, server: Server, probe: str, seconds: float = 60) -> int:
+    """Return the port once gunicorn says where it listens and the probe answers 200."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -162,7 +169,7 @@ def _wait_until_healthy(process: subprocess.Popen, server: Server, seconds: floa
         found = LISTENING.search(server.log_text())
         if found:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{found[1]}/healthz", timeout=5) as answer:
+                with urllib.request.urlopen(f"http://127.0.0.1:{found[1]}{probe}", timeout=5) as answer:
                     if answer.status == 200:
                         return int(found[1])
             except OSError:

@@ -43,11 +43,19 @@ def tune_engine(engine: Engine) -> None:
 
 
 @contextmanager
-def write_transaction():
-    """Run a block as one write transaction: commit on success, roll back on error."""
+def write_transaction(reload: bool = True):
+    """Run a block as one write transaction: commit on success, roll back on error.
+
+    A transaction still open (the request's reads) is ended first. With reload=False what it loaded is kept as
+    read rather than expired, for a caller that has just checked those objects and acts on that check.
+    """
     session = db.session()
     if session.in_transaction():
-        session.commit()
+        expire, session.expire_on_commit = session.expire_on_commit, session.expire_on_commit and reload
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
     session.connection(execution_options={WRITE_OPTION: True})
     try:
         yield session

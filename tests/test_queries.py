@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -91,3 +93,28 @@ def test_a_photo_shared_by_many_visits_is_served_with_one_lookup(app, admin_clie
     one = _queries(admin_client, count_queries, path)
     _add_visits(app, users["admin"], 6, start + timedelta(days=10))  # the same picture, six more times
     assert _queries(admin_client, count_queries, path) == one
+
+
+def test_a_new_visit_reads_what_it_checks_once_and_nothing_after_its_commit(app, client, tokens, small, org,
+                                                                            count_queries):
+    """The submission checks user, branch and staff before its photo files are written, then stores that check."""
+    def send():
+        data = {"visit": json.dumps(factories.api_visit()),
+                "photo.overview": (io.BytesIO(factories.jpeg_bytes(64, 64)), "a.jpg")}
+        return client.post("/api/v1/visits", data=data, headers=factories.bearer(tokens["inspector"]),
+                           content_type="multipart/form-data")
+
+    assert send().status_code == 201  # the first loads the catalog and the frozen checklist, once for all
+    with count_queries() as statements:
+        response = send()
+    assert response.status_code == 201, response.get_json()
+    selects = [statement for statement in statements if statement.lstrip().upper().startswith("SELECT")]
+    read = {table: sum(f"FROM {table}" in statement for statement in selects)
+            for table in ("users", "staff", "user_regions", "checklist_versions")}
+    assert read == {"users": 0, "staff": 1, "user_regions": 1, "checklist_versions": 1}, "\n\n".join(selects)
+    # The token's row and its user in one query; the id looked up once, before any photo is read (one stored by
+    # another request meanwhile is found by the insert, see test_races).
+    assert sum("FROM api_tokens" in statement for statement in selects) == 1
+    assert sum("FROM visits" in statement and "visits.uuid =" in statement for statement in selects) == 1
+    # The answer is made from the visit as stored, not read back after the commit.
+    assert not [statement for statement in selects if "FROM visits \nWHERE visits.id =" in statement]

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..auth.models import User
@@ -32,7 +33,9 @@ def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 
 def user_for_token(secret: str) -> User | None:
     """Return the active user of a valid, unrevoked token."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(secret)))
+    # With its user in the same query: every API request needs both.
+    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                            .where(ApiToken.token_sha256 == _digest(secret)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user

@@ -24,7 +24,7 @@ from ..problems import BadRequest, Forbidden, NotFound, Unauthorized
 from ..review.correction import Correction, already_stored, check_correction, correction_fingerprint, resubmit
 from ..review.services import review
 from ..visits.serializers import visit_json, visit_summary
-from ..visits.services import Submission, fingerprint, replayed, stored_visit, visible_visit
+from ..visits.services import Submission, fingerprint, retry_of, stored_visit, visible_visit
 from ..web.requests import month_period, optional_period, page_number, period
 from .assignments import AssignmentPayload, assignment_json, coverage_json
 from .calibrations import calibration_json
@@ -96,8 +96,8 @@ def branches():
 def create_visit():
     data, parts = read_body(request)
     payload = validated(VisitPayload, data)
-    checklist = None
-    if stored_visit(payload.id) is None:  # a new visit: its scope is checked before any photo is read
+    existing = stored_visit(payload.id)
+    if existing is None:  # a new visit: its scope is checked before any photo is read
         checklist = checklist_for_submission(payload.checklist, payload.version)
         fieldwork.check_may_submit(current_user, checklist, payload.branch, payload.assignment)
     uploads = read_uploads(parts)
@@ -105,19 +105,19 @@ def create_visit():
     content_sha256 = fingerprint(payload.checklist, payload.branch, payload.started_at, payload.finished_at,
                                  payload.answers, payload.notes, [(u.item_id, u.sha256) for u in uploads],
                                  payload.assignment)
-    existing = replayed(current_user, payload.id, content_sha256, payload.version)
     if existing is not None:
-        return jsonify(visit_summary(existing)), 200
+        return jsonify(visit_summary(retry_of(current_user, existing, content_sha256, payload.version))), 200
     submission = Submission(
         uuid=payload.id, checklist_id=payload.checklist, branch_code=payload.branch,
         started_at=payload.started_at, finished_at=payload.finished_at, answers=payload.answers,
         notes=payload.notes, photos=process_photos(uploads), version=payload.version, assignment=payload.assignment,
     )
-    checklist = checklist or checklist_for_submission(payload.checklist, payload.version)
-    fieldwork.check_submission(current_user, checklist, submission)  # every problem before any file is written
-    with write_with_files(media_store(), [photo for _, photo in submission.photos]) as files:
-        visit, created = fieldwork.submit(current_user, checklist, submission, files)
-    return jsonify(visit_summary(visit)), 201 if created else 200
+    checked = fieldwork.check_submission(current_user, checklist, submission)  # every problem before any file
+    # What was just checked is stored as checked: the user, branch and staff read for it are not read again.
+    with write_with_files(media_store(), [photo for _, photo in submission.photos], reload=False) as files:
+        visit, created = fieldwork.submit(current_user, checklist, submission, files, checked)
+        summary = visit_summary(visit)  # before the commit, after which the visit would be read again
+    return jsonify(summary), 201 if created else 200
 
 
 @bp.get("/visits/<visit_uuid>")

@@ -68,14 +68,14 @@ class PendingFiles:
 
 
 @contextmanager
-def write_with_files(store: MediaStore, photos=()):
-    """Run one write transaction; the files it names are stored before it commits."""
+def write_with_files(store: MediaStore, photos=(), reload: bool = True):
+    """Run one write transaction; the files it names are stored before it commits (reload: write_transaction's)."""
     # Photos known beforehand are written before the transaction takes the database's write lock
     # (SQLite holds one for the whole transaction), so that fsyncs and uploads never keep other writers waiting.
     pending = PendingFiles(store)
     for photo in photos:
         pending.add_photo(photo.image, photo.thumbnail)
     pending.write()
-    with write_transaction():
+    with write_transaction(reload):
         yield pending
         pending.write()

@@ -18,17 +18,18 @@ def check_may_submit(actor: User, checklist: Checklist, branch_code: str, assign
         check_for_visit(actor, assignment, checklist.id, branch)
 
 
-def check_submission(actor: User, checklist: Checklist, submission: visits.Submission) -> None:
-    """Check a new visit and the assignment it carries out, writing nothing."""
-    branch, _, _ = visits.check_submission(actor, checklist, submission)
+def check_submission(actor: User, checklist: Checklist, submission: visits.Submission) -> visits.Checked:
+    """Check a new visit and the assignment it carries out, writing nothing; return what submit takes as checked."""
+    checked = visits.check_submission(actor, checklist, submission)
     if submission.assignment is not None:
-        check_for_visit(actor, submission.assignment, checklist.id, branch)
+        check_for_visit(actor, submission.assignment, checklist.id, checked[0])
+    return checked
 
 
 def submit(actor: User, checklist: Checklist, submission: visits.Submission,
-           files: PendingFiles | None = None) -> tuple[Visit, bool]:
+           files: PendingFiles | None = None, checked: visits.Checked | None = None) -> tuple[Visit, bool]:
     """Store and assess a visit and mark its assignment done; a retry changes nothing. Flush only."""
-    visit, created = visits.submit_visit(actor, checklist, submission, files)
+    visit, created = visits.submit_visit(actor, checklist, submission, files, checked)
     if created:
         assess_with_linked(visit)
     if created and submission.assignment is not None:

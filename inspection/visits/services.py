@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import access
 from ..auth.models import User
@@ -63,7 +64,10 @@ def fingerprint(checklist_id: str, branch_code: str, started_at: datetime, finis
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def check_submission(actor: User, checklist: Checklist, submission: Submission) -> tuple[Branch, Result, dict]:
+Checked = tuple[Branch, Result, dict[str, Staff]]  # what check_submission found: the branch, the score, the staff
+
+
+def check_submission(actor: User, checklist: Checklist, submission: Submission) -> Checked:
     """Check a new visit, writing nothing: scope, then times, answers, notes, photo rules and staff at once."""
     branch = _submittable_branch(actor, checklist, submission.branch_code)
     counts = photo_counts(item_id for item_id, _ in submission.photos)
@@ -72,15 +76,19 @@ def check_submission(actor: User, checklist: Checklist, submission: Submission) 
 
 
 def submit_visit(actor: User, checklist: Checklist, submission: Submission,
-                 files: PendingFiles | None = None) -> tuple[Visit, bool]:
-    """Score and store a visit with its photo files; return it and whether it is new. Flush only."""
+                 files: PendingFiles | None = None, checked: Checked | None = None) -> tuple[Visit, bool]:
+    """Score and store a visit with its photo files; return it and whether it is new. Flush only.
+
+    `checked` is what check_submission returned for this submission in this session, just after finding no visit
+    under its id, so as not to check twice.
+    """
     # Sending the same visit again, even at the same instant, returns the stored one; the same id with
-    # other content is a Conflict.
+    # other content is a Conflict. One stored since it was checked is found by the insert below.
     content_sha256 = submission.fingerprint()
-    existing = replayed(actor, submission.uuid, content_sha256, submission.version)
+    existing = None if checked else replayed(actor, submission.uuid, content_sha256, submission.version)
     if existing is not None:
         return existing, False
-    branch, result, staff = check_submission(actor, checklist, submission)
+    branch, result, staff = checked or check_submission(actor, checklist, submission)
     visit = Visit(uuid=submission.uuid, checklist_id=checklist.id, kind=checklist.kind, snapshot=freeze(checklist),
                   branch=branch,
                   submitter_id=actor.id, status=VISITS.rule(None, VisitAction.SUBMIT).target,
@@ -97,6 +105,7 @@ def submit_visit(actor: User, checklist: Checklist, submission: Submission,
         if existing is None:
             raise
         return existing, False
+    set_committed_value(visit, "photos", list(visit.all_photos))  # a new visit's photos are all current
     record_creation(actor, visit, content_sha256)
     add_photo_files(files, [photo for _, photo in submission.photos])
     return visit, True
@@ -131,12 +140,15 @@ def stored_visit(visit_uuid: uuid.UUID) -> Visit | None:
 def replayed(actor: User, visit_uuid: uuid.UUID, content_sha256: str, version: str | None = None) -> Visit | None:
     """Return the stored visit if this is a retry of it; Conflict if the id holds other content."""
     existing = stored_visit(visit_uuid)
-    if existing is None:
-        return None
+    return None if existing is None else retry_of(actor, existing, content_sha256, version)
+
+
+def retry_of(actor: User, existing: Visit, content_sha256: str, version: str | None = None) -> Visit:
+    """Return the stored visit if this content is a retry of it by its submitter; Conflict if not."""
     same_version = version is None or existing.checklist_version == version
     if existing.submitter_id == actor.id and existing.content_sha256 == content_sha256 and same_version:
         return existing
-    raise Conflict("visit %(uuid)s was already submitted with other content", uuid=visit_uuid)
+    raise Conflict("visit %(uuid)s was already submitted with other content", uuid=existing.uuid)
 
 
 def visible_visit(user: User, visit_uuid: uuid.UUID | str) -> Visit:

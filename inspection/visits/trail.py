@@ -47,25 +47,29 @@ def _count_staff_results(visit: Visit, counted: bool) -> None:
 def record_creation(actor: User, visit: Visit, content_sha256: str) -> None:
     """Keep the first version and the submit step of a visit just inserted. Flush only."""
     rule = VISITS.rule(None, VisitAction.SUBMIT)
-    record_revision(actor, visit, content_sha256)
+    db.session.add(_revision(actor, visit, content_sha256))
     db.session.add(VisitEvent(visit_id=visit.id, actor_id=actor.id, action=rule.action, from_status=rule.source,
                               to_status=rule.target, version=visit.version, comment="", item_comments={}))
-    db.session.flush()
+    # One flush for the three rows: the audit event's flushes the revision and the event with it.
     record("visit_submit", actor, visit.uuid, {"checklist": visit.checklist_id, "branch": visit.branch.code})
 
 
 def record_revision(actor: User, visit: Visit, content_sha256: str | None) -> VisitRevision:
     """Keep the visit's current content as its current version. Flush only."""
-    revision = VisitRevision(
+    revision = _revision(actor, visit, content_sha256)
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def _revision(actor: User, visit: Visit, content_sha256: str | None) -> VisitRevision:
+    return VisitRevision(
         visit_id=visit.id, version=visit.version, created_by_id=actor.id, result=visit.result,
         started_at=visit.started_at, finished_at=visit.finished_at, content_sha256=content_sha256,
         answers={a.item_id: a.value for a in visit.answers if a.value is not None},
         notes={a.item_id: a.note for a in visit.answers if a.note},
         photos=[{"item": p.item_id, "name": p.stored_name, "sha256": p.sha256} for p in visit.photos],
     )
-    db.session.add(revision)
-    db.session.flush()
-    return revision
 
 
 def latest_return(visit: Visit) -> VisitEvent | None:
