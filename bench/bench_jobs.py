@@ -15,7 +15,6 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import bench_dashboard
 import flask_migrate
 from sqlalchemy import delete, select
 
@@ -30,6 +29,7 @@ from inspection.jobs.models import Job, JobKind, JobStatus
 from inspection.org.models import Branch, Staff
 from inspection.scorecards.bulk import submit_bulk
 
+import seeding
 from timing import best_of, report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,10 +55,10 @@ def seed(app) -> None:
                 branch.staff = [Staff(code=f"{branch.code}-S{s}", name=f"员工{s}") for s in range(10)]
             db.session.add_all(branches)
             admin = add_user("admin@example.com", "管理员", "admin", "Lanmao-qiuqiu-88")
-            version = freeze(bench_dashboard.CHECKLIST).version
+            version = freeze(seeding.CHECKLIST).version
             staff = {b.id: [(m.id, m.code) for m in b.staff] for b in branches}
-            bench_dashboard.VISITS = BRANCHES * VISITS_PER_BRANCH
-            bench_dashboard._bulk_visits(random.Random(1), [b.id for b in branches], staff, admin.id, version)
+            seeding.bulk_visits(random.Random(1), BRANCHES * VISITS_PER_BRANCH, [b.id for b in branches], staff,
+                                admin.id, version)
         db.session.remove()
 
 

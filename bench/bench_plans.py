@@ -9,9 +9,7 @@ import random
 import re
 import time
 
-import bench_dashboard
 import flask_migrate
-from bench_dashboard import CHECKLIST, on_both_backends
 from sqlalchemy import update
 
 from inspection.auth.services import add_user
@@ -21,6 +19,7 @@ from inspection.extensions import db
 from inspection.org.models import Branch, Staff
 from inspection.visits.models import Visit
 
+from seeding import CHECKLIST, bulk_visits, on_both_backends
 from timing import best_of, report
 
 BRANCHES, SHOPPERS, INSPECTORS, REGION = 300, 80, 30, "华东区"
@@ -46,8 +45,7 @@ def seed(app) -> None:
                 add_user(f"inspector{number}@example.com", f"检查员{number}", "inspector", "Lanmao-qiuqiu-88",
                          regions=(REGION,))
             staff = {b.id: [(m.id, m.code) for m in b.staff] for b in branches}
-            bench_dashboard.VISITS = 20_000
-            bench_dashboard._bulk_visits(random.Random(2), list(staff), staff, admin.id, freeze(CHECKLIST).version)
+            bulk_visits(random.Random(2), 20_000, list(staff), staff, admin.id, freeze(CHECKLIST).version)
             for status, share in (("submitted", 20), ("in_review", 40), ("returned", 60)):
                 db.session.execute(update(Visit).where(Visit.id % 100 < share, Visit.status == "released")
                                    .values(status=status))

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from inspection.extensions import db
-from inspection.performance import reports, services, servqual
+from inspection.performance import reports, services, servqual, views
 from inspection.review.services import review
 from inspection.statistics import mean_interval
 from inspection.visits.services import submit_visit
@@ -97,6 +97,18 @@ def test_the_leaderboard_page_says_why_and_shows_each_interval(app, client, crow
     assert "86.4" in page  # E2-S1's ranking estimate
     english = client.get(f"/performance/leaderboard?{PERIOD}", headers={"Accept-Language": "en"})
     assert "pulls small samples toward their branch’s mean" in english.get_data(as_text=True)
+
+
+def test_the_leaderboard_shows_a_page_at_a_time_ranked_over_everyone(app, client, crowd, users, monkeypatch):
+    monkeypatch.setattr(views, "LEADERBOARD_PAGE", 2)
+    app.config["MIN_STAFF_SAMPLE"] = 3  # E2-S1's two visits: not ranked, listed after the ranked
+    factories.login(client, users["admin"])
+    first = client.get(f"/performance/leaderboard?{PERIOD}&region=East").get_data(as_text=True)
+    assert "E1-S1 Staff E1-1" in first and "E2-S2 Staff E2-2" in first and "E2-S1 Staff E2-1" not in first
+    assert "第 1 / 2 页" in first and "page=2" in first and "region=East" in first
+    second = client.get(f"/performance/leaderboard?{PERIOD}&region=East&page=2").get_data(as_text=True)
+    assert "E2-S1 Staff E2-1" in second and "E1-S1 Staff E1-1" not in second
+    assert "第 2 / 2 页" in second and "page=1" in second
 
 
 def test_the_branch_api_ranks_its_staff_by_shrunk_scores(app, client, crowd, users):

@@ -5,7 +5,7 @@ Part of the access policy (see the package): decisions live in `inspection.acces
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true, union
 
 from ..auth.models import Role, User, UserRegion, user_branches
 from ..lifecycle import COUNTED_VISITS
@@ -38,13 +38,20 @@ def in_scope(user: User, branch: Branch) -> bool:
     return user.role == Role.ADMIN or branch in user.branches or branch.region in user.regions
 
 
+def _scope_ids(user: User):
+    """Return a query of the ids of the branches in a user's scope: those of their regions, and those named."""
+    # One UNION, not two IN lists joined by OR: PostgreSQL then estimates how few branches that is and reads their
+    # visits by index, instead of scanning every visit for a scope it guesses to be most branches.
+    regions = select(UserRegion.region).where(UserRegion.user_id == user.id)
+    named = select(user_branches.c.branch_id).where(user_branches.c.user_id == user.id)
+    return union(select(Branch.id).where(Branch.region.in_(regions)), named)
+
+
 def branch_filter(user: User):
     """Return a SQL condition on Branch for the branches in the user's scope."""
     if user.role == Role.ADMIN:
         return true()
-    by_branch = Branch.id.in_(select(user_branches.c.branch_id).where(user_branches.c.user_id == user.id))
-    by_region = Branch.region.in_(select(UserRegion.region).where(UserRegion.user_id == user.id))
-    return or_(by_branch, by_region)
+    return Branch.id.in_(_scope_ids(user))
 
 
 def scoped_branches(user: User):
@@ -86,7 +93,7 @@ def visit_filter(user: User, visits):
         return true()
     if user.role == Role.SHOPPER:
         return visits.submitter_id == user.id
-    in_branches = visits.branch_id.in_(select(Branch.id).where(branch_filter(user)))
+    in_branches = visits.branch_id.in_(_scope_ids(user))
     if user.role in REVIEWERS:
         return in_branches
     if user.role in BRANCH_SIDE:
@@ -103,7 +110,7 @@ def assignment_filter(user: User, assignments):
         return true()
     own = assignments.assignee_id == user.id
     if user.role in REVIEWERS:
-        return or_(own, assignments.branch_id.in_(select(Branch.id).where(branch_filter(user))))
+        return or_(own, assignments.branch_id.in_(_scope_ids(user)))
     return own
 
 
@@ -113,7 +120,7 @@ def calibration_filter(user: User, exercises, participants):
         return true()
     takes_part = exercises.id.in_(select(participants.exercise_id).where(participants.user_id == user.id))
     if user.role in REVIEWERS:
-        return or_(takes_part, exercises.branch_id.in_(select(Branch.id).where(branch_filter(user))))
+        return or_(takes_part, exercises.branch_id.in_(_scope_ids(user)))
     return takes_part
 
 

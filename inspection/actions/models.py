@@ -70,6 +70,7 @@ class CorrectiveAction(db.Model):
     __table_args__ = (
         UniqueConstraint("visit_id", "item_id"),
         Index("ix_corrective_actions_branch_status_due", "branch_id", "status", "due_date"),
+        Index("ix_corrective_actions_status_due", "status", "due_date"),  # everyone's overdue ones
     )
 
 

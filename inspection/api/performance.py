@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..performance.reports import BranchReport, StaffReport, Standing, weakest
-from ..statistics import Estimate, mean_interval
+from ..performance.branches import BranchReport, Standing
+from ..performance.reports import StaffReport, weakest
+from ..statistics import Estimate
 
 
 def staff_json(report: StaffReport) -> dict:
@@ -22,15 +23,14 @@ def staff_json(report: StaffReport) -> dict:
 
 def branch_json(report: BranchReport) -> dict:
     """Return a branch's figures for a period: score, trend, staff ranking, weakest items, critical failures."""
-    earned = sum(row["earned"] for visit in report.visits for row in visit.result["sections"])
-    possible = sum(row["possible"] for visit in report.visits for row in visit.result["sections"])
     ranked, unranked = report.ranking()
+    score = 100 * report.earned / report.possible if report.possible else None
     return {
         "branch": report.branch.code, "from": report.start.isoformat(), "to": report.end.isoformat(),
-        "visits": len(report.visits), "score": _rounded(100 * earned / possible if possible else None),
+        "visits": report.count, "score": _rounded(score),
         "mean_visit_score": _rounded(report.mean_score), **_uncertainty(report.estimate),
-        "ranked": len(report.visits) >= report.minimum,
-        "trend": [_month(month, mean_interval(scores)) for month, scores in sorted(report.months.items())],
+        "ranked": report.count >= report.minimum,
+        "trend": [_month(month, estimate) for month, estimate in sorted(report.months.items())],
         "staff": [_standing(row, index < len(ranked)) for index, row in enumerate(ranked + unranked)],
         "weakest_items": _weakest_json(weakest(report.items)),
         "critical_failures": [{"checklist": c, "text": text, "times": n}

@@ -15,8 +15,9 @@ from ..db import utcnow, write_transaction
 from ..extensions import csrf, db, login_manager, media_store
 from ..lifecycle import VisitAction
 from ..org.models import Staff
+from ..performance.branches import branch_report
 from ..performance.lookups import reportable_branch, reportable_staff
-from ..performance.reports import branch_report, staff_report
+from ..performance.reports import staff_report
 from ..photos.storage import write_with_files
 from ..plans import fieldwork, listing
 from ..plans.services import assign
@@ -185,7 +186,7 @@ def staff_performance(code: str):
 def branch_performance(code: str):
     branch = reportable_branch(current_user, code)
     start, end = period()
-    return jsonify(branch_json(branch_report(branch, start, end)))
+    return jsonify(branch_json(branch_report(branch, start, end, items=True)))
 
 
 @bp.post("/assignments")

@@ -101,14 +101,16 @@ def appealable_visits(user: User, now: datetime) -> list[tuple[Visit, date]]:
     """Return the released visits the user may appeal now, with the last day to do so, the soonest to close first."""
     # A window closes at the end of the local day APPEAL_DAYS after release: older releases are over.
     first_open = localtime.day_start(localtime.local(now).date() - timedelta(days=current_app.config["APPEAL_DAYS"]))
-    released = (select(func.max(VisitEvent.at)).where(VisitEvent.visit_id == Visit.id,
-                                                     VisitEvent.action == VisitAction.RELEASE)
-                .correlate(Visit).scalar_subquery())
+    # Found from the release steps since then (ix_visit_events_action_at), not by asking every released visit when
+    # it was released: a visit is released once, so its latest release is the one in the window.
+    released = (select(VisitEvent.visit_id, func.max(VisitEvent.at).label("at"))
+                .where(VisitEvent.action == VisitAction.RELEASE, VisitEvent.at >= first_open)
+                .group_by(VisitEvent.visit_id).subquery())
     unappealed = ~exists().where(Appeal.visit_id == Visit.id)
     candidates = db.session.scalars(
-        select(Visit).where(and_(access.visit_filter(user, Visit), Visit.status.in_(COUNTED_VISITS)),
-                            released >= first_open, unappealed)
-        .options(selectinload(Visit.branch), selectinload(Visit.snapshot)).order_by(released, Visit.id)
+        select(Visit).join(released, released.c.visit_id == Visit.id)
+        .where(and_(access.visit_filter(user, Visit), Visit.status.in_(COUNTED_VISITS)), unappealed)
+        .options(selectinload(Visit.branch), selectinload(Visit.snapshot)).order_by(released.c.at, Visit.id)
         .limit(HOME_ROWS)).all()
     found = [(visit, appeal_until(user, visit, now)) for visit in candidates]
     return [(visit, day) for visit, day in found if day is not None]

@@ -28,6 +28,7 @@ from ..web.observability import metrics_text
 bp = Blueprint("main", __name__)
 
 RECENT_VISITS = 20
+UNDER_REVIEW = (VisitStatus.SUBMITTED, VisitStatus.IN_REVIEW, VisitStatus.RETURNED)  # what the counts show
 READY_TIMEOUT_SECONDS = 2  # a load balancer asks often; a stuck Redis must not hold a worker
 
 
@@ -67,11 +68,11 @@ def _counts() -> dict | None:
     if not access.can(current_user, "coverage.view"):
         return None
     zone, today = localtime.zone(), localtime.today()
-    visits = status_counts(current_user)
+    visits = status_counts(current_user, UNDER_REVIEW)
     overdue = {kind: db.session.scalar(select(func.count()).select_from(
         actions_query(current_user, overdue=True, kind=kind).subquery())) for kind in KINDS}
     start, end = month_bounds(today, zone)
-    return {"visits": visits, "overdue_actions": overdue[CORRECTIVE], "overdue_follow_ups": overdue[FOLLOW_UP],
+    return {"overdue_actions": overdue[CORRECTIVE], "overdue_follow_ups": overdue[FOLLOW_UP],
             **manager_counts(current_user, utcnow(), today, zone),
             "month_start": start.date(), "month_last": end.date() - timedelta(days=1),
             "to_review": visits[VisitStatus.SUBMITTED], "in_review": visits[VisitStatus.IN_REVIEW],

@@ -6,21 +6,21 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import String, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from .. import localtime
 from ..catalog.services import frozen_checklist
 from ..checklists import DIMENSIONS
 from ..checklists.model import item_dimension
+from ..db import UTCDateTime
 from ..extensions import db
-from ..lifecycle import COUNTED_VISITS
-from ..org.models import Branch, Staff
+from ..org.models import Staff
 from ..shrinkage import Group, shrink
-from ..statistics import Estimate, mean_interval, ratio_interval
+from ..statistics import Estimate, ratio_interval
 from ..visits.models import StaffResult, Visit
 
 
@@ -121,6 +121,27 @@ def month_of(moment: datetime) -> str:
     return localtime.local(moment).strftime("%Y-%m")
 
 
+def months_table(start: date, end: date):
+    """Return a table of the local months the days start..end touch: month (2026-11, as month_of), starts, ends.
+
+    Joined to visits by time (starts <= finished_at < ends), each month is a range of an index and the database
+    knows how few groups that makes: it adds them up in a hash instead of sorting every visit of the period.
+    """
+    rows = []
+    month = start.replace(day=1)
+    while month <= end:
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        rows.append(select(literal(month.strftime("%Y-%m"), String).label("month"),
+                           literal(localtime.day_start(month), UTCDateTime()).label("starts"),
+                           literal(localtime.day_start(following), UTCDateTime()).label("ends")))
+        month = following
+    # In parts of a few hundred: SQLite takes at most 500 terms in one compound SELECT (a century is 1,200 months).
+    parts = [union_all(*rows[first:first + 400]) for first in range(0, len(rows), 400)]
+    if len(parts) > 1:
+        parts = [union_all(*(select(*part.subquery().c) for part in parts))]
+    return parts[0].subquery("months")
+
+
 def staff_report(staff: Staff, start: date, end: date) -> StaffReport:
     """Gather a staff member's attributed results over a period."""
     low, high = localtime.day_bounds(start, end)
@@ -155,82 +176,6 @@ def _attribute_items(report: StaffReport, visit: Visit, section_ids: set[str]) -
                 report.dimensions.setdefault(dimension, Tally()).add(outcome["earned"], outcome["possible"])
             figure = report.items.setdefault((checklist.id, item.id), ItemFigure(checklist.title, item.text))
             figure.tally.add(outcome["earned"], outcome["possible"])
-
-
-@dataclass
-class BranchReport:
-    branch: Branch
-    start: date
-    end: date
-    minimum: int
-    visits: list[Visit] = field(default_factory=list)
-    months: dict[str, list[float]] = field(default_factory=dict)
-    sections: dict[tuple[str, str], list[float]] = field(default_factory=dict)
-    staff: dict[int, tuple[Staff, Tally]] = field(default_factory=dict)
-    critical: dict[tuple[str, str], int] = field(default_factory=dict)
-    items: dict[tuple[str, str], ItemFigure] = field(default_factory=dict)
-
-    @property
-    def estimate(self) -> Estimate:
-        """Return the mean visit score with its 90% interval."""
-        return mean_interval([visit.score for visit in self.visits if visit.score is not None])
-
-    @property
-    def mean_score(self) -> float | None:
-        return self.estimate.mean
-
-    def ranking(self) -> tuple[list[Standing], list[Standing]]:
-        """Return (ranked, unranked): only staff with the minimum sample are ranked, by their shrunk score."""
-        shrunk = shrunk_scores([(staff.id, self.branch.id, tally) for staff, tally in self.staff.values()])
-        ranked = sorted((Standing(staff, tally, shrunk.get(staff.id)) for staff, tally in self.staff.values()
-                         if tally.count >= self.minimum),
-                        key=lambda row: rank_order(row.shrunk, row.tally.score, row.staff.code))
-        places(ranked)
-        unranked = sorted((Standing(staff, tally) for staff, tally in self.staff.values()
-                           if tally.count < self.minimum), key=lambda row: row.staff.code)
-        return ranked, unranked
-
-
-@dataclass
-class Standing:
-    """A staff member's place in a ranking: their points, and the shrunk score that ranks them (None: unranked)."""
-
-    staff: Staff
-    tally: Tally
-    shrunk: float | None = None
-    place: int | None = None  # 1, 2, 2, 4: equal shrunk scores share a place
-
-
-def branch_report(branch: Branch, start: date, end: date) -> BranchReport:
-    """Gather a branch's visits, section averages, staff and critical failures over a period."""
-    low, high = localtime.day_bounds(start, end)
-    visits = db.session.scalars(
-        select(Visit).where(Visit.branch_id == branch.id, Visit.finished_at >= low, Visit.finished_at < high,
-                            Visit.status.in_(COUNTED_VISITS))
-        .options(selectinload(Visit.staff_results).selectinload(StaffResult.staff), selectinload(Visit.snapshot))
-        .order_by(Visit.finished_at)
-    ).all()
-    report = BranchReport(branch, start, end, current_app.config["MIN_STAFF_SAMPLE"], visits=list(visits))
-    for visit in visits:
-        checklist = frozen_checklist(visit.checklist_version)
-        if visit.score is not None:
-            report.months.setdefault(month_of(visit.finished_at), []).append(visit.score)
-        titles = {section.id: section.title for section in checklist.sections}
-        for row in visit.result["sections"]:
-            if row["score"] is not None:
-                report.sections.setdefault((checklist.title, titles[row["id"]]), []).append(row["score"])
-        for item_id, outcome in visit.result["items"].items():
-            if outcome["status"] == "scored":
-                figure = report.items.setdefault((checklist.id, item_id),
-                                                 ItemFigure(checklist.title, checklist.item(item_id).text))
-                figure.tally.add(outcome["earned"], outcome["possible"])
-        for item_id in visit.result["critical_failures"]:
-            key = (checklist.title, checklist.item(item_id).text)
-            report.critical[key] = report.critical.get(key, 0) + 1
-        for result in visit.staff_results:
-            _, tally = report.staff.setdefault(result.staff_id, (result.staff, Tally()))
-            tally.add(result.earned, result.possible)
-    return report
 
 
 def dimension_rows(tallies: dict[str, Tally], labels: dict[str, str]) -> list[tuple[str, float | None]]:

@@ -11,16 +11,16 @@ from datetime import date
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from .. import access, localtime
 from ..auth.models import User
 from ..extensions import db
 from ..lifecycle import COUNTED_VISITS
 from ..org.models import Branch, Staff
-from ..statistics import Estimate, interval, mean_interval
+from ..statistics import Estimate, interval
 from ..visits.models import StaffResult, Visit
-from .reports import Tally, month_of, places, rank_order, shrunk_scores
+from .reports import Tally, months_table, places, rank_order, shrunk_scores
 
 
 @dataclass
@@ -49,17 +49,6 @@ class Row:
     @property
     def mean_score(self) -> float | None:
         return self.mean.mean if self.mean is not None else None
-
-
-def _counted(user: User, start: date, end: date, branch: Branch | None, region: str | None) -> list:
-    low, high = localtime.day_bounds(start, end)
-    conditions = [Visit.status.in_(COUNTED_VISITS), Visit.finished_at >= low, Visit.finished_at < high,
-                  access.reports_filter(user)]
-    if branch is not None:
-        conditions.append(Branch.id == branch.id)
-    if region:
-        conditions.append(Branch.region == region)
-    return conditions
 
 
 def leaderboard(user: User, start: date, end: date, branch: Branch | None = None,
@@ -101,30 +90,62 @@ def leaderboard(user: User, start: date, end: date, branch: Branch | None = None
     return ranked, unranked
 
 
+def overview(user: User, start: date, end: date, branch: Branch | None = None,
+             region: str | None = None) -> tuple[list[Row], list[Row], list[tuple[str, Estimate]]]:
+    """Return the branch and region comparisons (of the region, if given) and the monthly trend (of the branch, if
+    given) from one pass over the period's visits, summed by branch and month in the database."""
+    sums = _by_branch_and_month(user, start, end, region)
+    branches = _compare(sums, lambda code, name, group: (code, name, group))
+    regions = _compare(sums, lambda code, name, group: (group, group, ""))
+    months: dict[str, list] = {}
+    for (code, _, _, month), (_, scored, total, squares, _) in sums.items():
+        if scored and (branch is None or code == branch.code):
+            _add(months.setdefault(month, [0, 0, 0.0, 0.0, 0]), (0, scored, total, squares, 0))
+    trend = [(month, interval(figures[1], figures[2], figures[3])) for month, figures in sorted(months.items())]
+    return branches, regions, trend
+
+
 def comparison(user: User, start: date, end: date, by: str = "branch", region: str | None = None) -> list[Row]:
     """Compare branches (or regions): visits, mean score with its interval, and the critical failure rate."""
-    key = (Branch.code, Branch.name, Branch.region) if by == "branch" else (Branch.region,)
-    query = (
-        select(*key, func.count(Visit.id), func.count(Visit.score), func.sum(Visit.score),
-               func.sum(Visit.score * Visit.score), func.sum(case((Visit.critical_failures > 0, 1), else_=0)))
-        .select_from(Visit).join(Branch, Visit.branch_id == Branch.id)
-        .where(*_counted(user, start, end, None, region)).group_by(*key).order_by(*key)
-    )
-    rows = []
-    for values in db.session.execute(query):
-        *names, count, scored, total, squares, critical = values
-        code, name, group = (names[0], names[1], names[2]) if by == "branch" else (names[0], names[0], "")
-        rows.append(Row(code, name, group, count, mean=interval(scored, total or 0.0, squares or 0.0),
-                        critical_rate=critical / count if count else None))
-    return rows
+    branches, regions, _ = overview(user, start, end, region=region)
+    return branches if by == "branch" else regions
 
 
 def monthly_scores(user: User, start: date, end: date, branch: Branch | None = None,
                    region: str | None = None) -> list[tuple[str, Estimate]]:
     """Return the mean visit score per month, with its interval."""
-    query = (select(Visit.finished_at, Visit.score).join(Branch, Visit.branch_id == Branch.id)
-             .where(*_counted(user, start, end, branch, region), Visit.score.is_not(None)))
-    months: dict[str, list[float]] = {}
-    for finished_at, score in db.session.execute(query):
-        months.setdefault(month_of(finished_at), []).append(score)
-    return [(month, mean_interval(values)) for month, values in sorted(months.items())]
+    return overview(user, start, end, branch, region)[2]
+
+
+def _by_branch_and_month(user: User, start: date, end: date, region: str | None) -> dict[tuple, tuple]:
+    """Return (code, name, region, month) -> (visits, scored, sum, sum of squares, critical) of counted visits."""
+    low, high = localtime.day_bounds(start, end)
+    branches = select(Branch.id).where(access.reports_filter(user), *([Branch.region == region] if region else []))
+    # Summed by branch id and month from an index alone, then named.
+    months, score = months_table(start, end), Visit.score
+    in_month = and_(Visit.finished_at >= months.c.starts, Visit.finished_at < months.c.ends)
+    sums = (select(Visit.branch_id, months.c.month, func.count().label("visits"), func.count(score).label("scored"),
+                   func.sum(score).label("total"), func.sum(score * score).label("squares"),
+                   func.sum(case((Visit.critical_failures > 0, 1), else_=0)).label("critical"))
+            .select_from(Visit).join(months, in_month)
+            .where(Visit.status.in_(COUNTED_VISITS), Visit.finished_at >= low, Visit.finished_at < high,
+                   Visit.branch_id.in_(branches))
+            .group_by(Visit.branch_id, months.c.month).subquery())
+    query = select(Branch.code, Branch.name, Branch.region, sums.c.month, sums.c.visits, sums.c.scored,
+                   sums.c.total, sums.c.squares, sums.c.critical).join(sums, sums.c.branch_id == Branch.id)
+    return {tuple(row[:4]): (row[4], row[5], row[6] or 0.0, row[7] or 0.0, row[8] or 0)
+            for row in db.session.execute(query)}
+
+
+def _add(into: list, figures: tuple) -> None:
+    for index, value in enumerate(figures):
+        into[index] += value
+
+
+def _compare(sums: dict[tuple, tuple], key) -> list[Row]:
+    """Add the (branch, month) sums up by key(code, name, region) -> (key, name, group); rows in key order."""
+    found: dict[tuple, list] = {}
+    for (code, name, group, _), figures in sums.items():
+        _add(found.setdefault(key(code, name, group), [0, 0, 0.0, 0.0, 0]), figures)
+    return [Row(code, name, group, count, mean=interval(scored, total, squares), critical_rate=critical / count)
+            for (code, name, group), (count, scored, total, squares, critical) in sorted(found.items())]

@@ -8,13 +8,14 @@ from flask_login import current_user, login_required
 
 from .. import access
 from ..labels import dimension_labels
-from ..web.requests import period
+from ..web.requests import page_number, period
 from . import services
 from . import servqual as sources
 from .context import estimate_trend, servqual_charts, staff_context
 from .lookups import reportable_staff, scope_filters
 
 bp = Blueprint("performance", __name__, url_prefix="/performance")
+LEADERBOARD_PAGE = 100
 
 
 @bp.before_request
@@ -40,9 +41,7 @@ def _page(template: str, f: dict, **context):
 @bp.get("/")
 def overview():
     f = _filters()
-    branches = services.comparison(current_user, f["start"], f["end"], "branch", f["region"])
-    regions = services.comparison(current_user, f["start"], f["end"], "region", f["region"])
-    trend = services.monthly_scores(current_user, f["start"], f["end"], f["branch"], f["region"])
+    branches, regions, trend = services.overview(current_user, f["start"], f["end"], f["branch"], f["region"])
     return _page("performance/overview.html", f, branches=branches, regions=regions,
                  trend_chart=estimate_trend(trend, _("Mean score by month")))
 
@@ -51,7 +50,12 @@ def overview():
 def leaderboard():
     f = _filters()
     ranked, unranked = services.leaderboard(current_user, f["start"], f["end"], f["branch"], f["region"])
-    return _page("performance/leaderboard.html", f, ranked=ranked, unranked=unranked)
+    # Ranked over everyone in scope, shown a page at a time: an organisation's thousands of staff are not one page.
+    rows, page = ranked + unranked, page_number()
+    shown = rows[(page - 1) * LEADERBOARD_PAGE:page * LEADERBOARD_PAGE]
+    return _page("performance/leaderboard.html", f, ranked=[row for row in shown if row.place is not None],
+                 unranked=[row for row in shown if row.place is None], page=page,
+                 pages=max(1, -(-len(rows) // LEADERBOARD_PAGE)))
 
 
 @bp.get("/staff/<code>")

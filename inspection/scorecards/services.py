@@ -20,9 +20,9 @@ from ..labels import dimension_labels, role_label, servqual_legend
 from ..lifecycle import UNFINISHED_ACTIONS
 from ..org.models import Branch, Staff
 from ..performance import reports, servqual
+from ..performance.branches import branch_report
 from ..performance.context import estimate_trend, staff_context
 from ..photos.storage import thumbnail_name
-from ..statistics import mean_interval
 from ..visits.models import Visit
 from ..visits.services import visit_details
 from .render import render_pdf, render_pdf_reporting, template_version
@@ -108,8 +108,8 @@ def staff_pdf(staff: Staff, start: date, end: date) -> bytes:
 
 def branch_context(branch: Branch, start: date, end: date) -> dict:
     """Return everything the branch scorecard shows for a period."""
-    report = reports.branch_report(branch, start, end)
-    trend = reports.monthly(report.months, mean_interval)
+    report = branch_report(branch, start, end)
+    trend = sorted(report.months.items())
     ranked, unranked = report.ranking()
     actions = db.session.scalars(
         select(CorrectiveAction).where(CorrectiveAction.branch_id == branch.id,

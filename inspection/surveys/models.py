@@ -68,7 +68,8 @@ class SurveyResponse(db.Model):
     branch: Mapped[Branch] = relationship()
     staff: Mapped[Staff | None] = relationship()
 
-    __table_args__ = (Index("ix_survey_responses_branch_submitted", "branch_id", "submitted_at"),)
+    __table_args__ = (Index("ix_survey_responses_branch_submitted", "branch_id", "submitted_at"),
+                      Index("ix_survey_responses_staff_submitted", "staff_id", "submitted_at"))
 
 
 class SurveyRejection(db.Model):

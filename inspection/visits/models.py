@@ -34,6 +34,9 @@ class VisitEvent(db.Model):
 
     actor: Mapped[User] = relationship()
 
+    # The visits released lately, found by their step (the home page's appealable visits).
+    __table_args__ = (Index("ix_visit_events_action_at", "action", "at", "visit_id"),)
+
 
 class VisitRevision(db.Model):
     """The content of one version of a visit: times, answers, notes, photos and result."""
@@ -116,7 +119,12 @@ class Visit(db.Model):
 
     __table_args__ = (
         Index("ix_visits_branch_finished", "branch_id", "finished_at"),
-        Index("ix_visits_status_finished", "status", "finished_at"),
+        # Reports read the figures from these two without touching a visit's row: the period's released visits of
+        # everyone (status first) or of a manager's branches (branch first; also their states and submitters).
+        Index("ix_visits_status_finished", "status", "finished_at", "branch_id", "score", "critical_failures"),
+        Index("ix_visits_branch_status", "branch_id", "status", "finished_at", "score", "critical_failures",
+              "submitter_id"),
+        Index("ix_visits_finished", "finished_at", "id"),  # the newest (or oldest) visits, in any scope
         Index("ix_visits_submitter_finished", "submitter_id", "finished_at"),
         Index("ix_visits_checklist_finished", "checklist_id", "finished_at"),
         Index("ix_visits_branch_kind_finished", "branch_id", "kind", "finished_at"),
@@ -197,6 +205,7 @@ class StaffResult(db.Model):
     __table_args__ = (
         UniqueConstraint("visit_id", "staff_id"),
         Index("ix_staff_results_staff_finished", "staff_id", "finished_at"),
-        # Covers leaderboards: grouped by staff in index order, no table reads and no sort.
-        Index("ix_staff_results_leaderboard", "counted", "staff_id", "finished_at", "branch_id", "earned", "possible"),
+        # Cover leaderboards, no table reads: the period's results of everyone, or of a manager's branches.
+        Index("ix_staff_results_leaderboard", "counted", "finished_at", "staff_id", "branch_id", "earned", "possible"),
+        Index("ix_staff_results_branch", "branch_id", "counted", "finished_at", "staff_id", "earned", "possible"),
     )

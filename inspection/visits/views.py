@@ -58,9 +58,10 @@ def index():
     filters.start, filters.end = optional_period()
     filters.check()
     page = page_number()
-    visits, total = inbox.inbox(current_user, filters, localtime.zone(), page, PAGE_SIZE)
+    counts = inbox.status_counts(current_user)
+    visits, total = inbox.inbox(current_user, filters, localtime.zone(), page, PAGE_SIZE, counts)
     return render_template("visits/index.html", visits=visits, page=page, total=total, filters=filters,
-                           pages=max(1, -(-total // PAGE_SIZE)), counts=inbox.status_counts(current_user),
+                           pages=max(1, -(-total // PAGE_SIZE)), counts=counts,
                            branches=db.session.scalars(access.scoped_branches(current_user)).all(),
                            checklists=_readable_checklists(), submitters=inbox.submitters(current_user))
 

@@ -1,31 +1,22 @@
-"""Dashboards over 100k visits, 500 staff and 50 branches, on SQLite and on PostgreSQL.
+"""Seeding shared by the benchmarks that run on SQLite and on PostgreSQL (bench_plans): a small checklist,
+visits inserted in bulk with results from the real engine, and an app on each backend.
 
-Times the staff leaderboard, a branch scorecard page and a staff page (target: 300 ms each),
-against a bare Flask view on the same app.
+The dashboards' own bench is bench/dashboard.py (a million visits, generated in PostgreSQL).
 """
 
 import os
-import random
 import tempfile
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import flask_migrate
 from sqlalchemy import create_engine, insert, text
 
 from inspection import create_app
-from inspection.auth.services import add_user
-from inspection.catalog.services import freeze
 from inspection.checklists import load_text, score
-from inspection.db import write_transaction
 from inspection.extensions import db
-from inspection.org.models import Branch, Staff
 from inspection.visits.models import Answer, StaffResult, Visit
 
-from timing import best_of, report
-
-VISITS, BRANCHES, STAFF_PER_BRANCH = int(os.environ.get("BENCH_VISITS", 100_000)), 50, 10
 POSTGRES_URL = os.environ.get("INSPECTION_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHECKLIST = load_text("""
 id: bench
@@ -42,28 +33,12 @@ sections:
               f"critical: {str(i == 0).lower()}}}\n" for i in range(5)) for s in range(2)))
 
 
-def seed(app) -> None:
-    """Insert the organisation, then visits in bulk with results from the real engine."""
-    rng = random.Random(1)
-    with app.app_context():
-        flask_migrate.upgrade(directory=app.extensions["migrate"].directory)
-        with write_transaction():
-            branches = [Branch(code=f"B{b:02d}", name=f"营业厅{b}", region=f"区域{b % 5}") for b in range(BRANCHES)]
-            for branch in branches:
-                branch.staff = [Staff(code=f"{branch.code}-S{s}", name=f"员工{s}") for s in range(STAFF_PER_BRANCH)]
-            db.session.add_all(branches)
-            admin = add_user("admin@example.com", "管理员", "admin", "Lanmao-qiuqiu-88")
-            version = freeze(CHECKLIST).version
-            staff = {b.id: [(m.id, m.code) for m in b.staff] for b in branches}
-            _bulk_visits(rng, [b.id for b in branches], staff, admin.id, version)
-        db.session.remove()
-
-
-def _bulk_visits(rng, branch_ids, staff, admin_id, version) -> None:
+def bulk_visits(rng, visits: int, branch_ids, staff, admin_id, version) -> None:
+    """Insert released visits of CHECKLIST with their answers and staff results, scored by the engine."""
     end = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    for start in range(0, VISITS, 5000):
+    for start in range(0, visits, 5000):
         visits, answers, results = [], [], []
-        for number in range(start, min(VISITS, start + 5000)):
+        for number in range(start, min(visits, start + 5000)):
             branch_id = rng.choice(branch_ids)
             members = rng.sample(staff[branch_id], 2)
             values = {f"s{s}-staff": members[s][1] for s in range(2)}
@@ -88,30 +63,12 @@ def _bulk_visits(rng, branch_ids, staff, admin_id, version) -> None:
             db.session.execute(insert(model), rows)
 
 
-def measure(app, label: str) -> None:
-    client = app.test_client()
-    with app.app_context():
-        client.post("/login", data={"email": "admin@example.com", "password": "Lanmao-qiuqiu-88"})
-    period = "from=2025-11-01&to=2026-11-01"
-    pages = {"staff leaderboard (1 year)": f"/performance/leaderboard?{period}",
-             "branch scorecard page (90 days)": "/branches/B07/scorecard?from=2026-08-03&to=2026-11-01",
-             "staff page (1 year)": f"/performance/staff/B07-S3?{period}"}
-    floor = best_of(lambda: client.get("/bench/bare"), repeat=5, number=20)
-    for name, path in pages.items():
-        assert client.get(path).status_code == 200, path
-        report(f"{label}: {name}", best_of(lambda path=path: client.get(path), repeat=5), floor, "bare view")
-
-
 def make_app(url: str, media: Path, options: dict | None = None):
     app = create_app({"SECRET_KEY": "bench", "ENV_NAME": "bench", "PASSWORD_HASH_PROFILE": "CHEAPEST",
                       "WTF_CSRF_ENABLED": False, "DATABASE_URL": url, "MEDIA_DIR": str(media),
                       **({"SQLALCHEMY_ENGINE_OPTIONS": options} if options else {})})
     app.add_url_rule("/bench/bare", "bare", lambda: "ok")
     return app
-
-
-def main() -> None:
-    on_both_backends(seed, measure, "dash")
 
 
 def on_both_backends(seed_app, measure_app, name: str) -> None:
