@@ -80,6 +80,12 @@ JOBS_DEFAULTS = {
     "PLAN_JOB_VISITS": 2000,  # a plan of more visits than this is created by a job, with its progress shown
 }
 SERVING_DEFAULTS = {
+    # The session cookie is Secure whenever a request arrives over HTTPS; true makes it Secure always
+    # (behind a proxy that ends TLS and does not say so).
+    "SESSION_COOKIE_SECURE": False,
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0 trusts none; behind
+    # one nginx, 1: else every customer shares the proxy's address and its rate limits.
+    "PROXY_HOPS": 0,
     # "json": one JSON object a line with the request id (what `make serve` uses); "plain": Flask's own lines.
     "LOG_FORMAT": "plain",
     # The bearer token a Prometheus scraper sends to /metrics; empty: /metrics answers 404.
@@ -118,12 +124,6 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "LANGUAGES": ["zh_CN", "en"],
         "ENV_NAME": "production",
-        # The session cookie is Secure whenever a request arrives over HTTPS; true makes it Secure always
-        # (behind a proxy that ends TLS and does not say so).
-        "SESSION_COOKIE_SECURE": False,
-        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0 trusts none; behind
-        # one nginx, 1: else every customer shares the proxy's address and its rate limits.
-        "PROXY_HOPS": 0,
         "SESSION_COOKIE_SAMESITE": "Lax",
         **MEDIA_DEFAULTS,
         **MAIL_DEFAULTS,
