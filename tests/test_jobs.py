@@ -371,10 +371,30 @@ def test_files_expire_and_asking_again_makes_a_new_job(app, client, manager, run
         db.session.execute(update(Job).where(Job.id == job.id)
                            .values(finished_at=utcnow() - timedelta(hours=25)).execution_options(
                                synchronize_session=False))
-    again = job_of(bulk(client))  # expired on this submit: a new job
-    assert again.id != job.id and not outputs.exists(f"{job.id}/scorecards.zip")
-    assert download(client, job).status_code == 404
+    assert "expired 1 files" in runner.invoke(args=["jobs", "cleanup"]).output
+    assert not outputs.exists(f"{job.id}/scorecards.zip") and download(client, job).status_code == 404
+    again = job_of(bulk(client))  # asked for again: a new job
+    assert again.id != job.id
     assert "expired 0 files" in runner.invoke(args=["jobs", "cleanup"]).output
+
+
+def test_a_finished_export_or_bulk_job_is_made_again_when_asked_again(app, client, manager):
+    job = job_of(bulk(client))
+    settle(app)
+    assert db.session.get(Job, job.id).status == JobStatus.DONE
+    again = job_of(bulk(client))  # new releases or a changed scope since: never the old file
+    assert again.id != job.id and download(client, job).status_code == 200
+
+
+def test_cleanup_leaves_a_long_bulk_job_whose_parts_still_work(app, client, manager, runner):
+    job = job_of(bulk(client))
+    settle(app)
+    long_ago = utcnow() - timedelta(hours=30)
+    with write_transaction():
+        db.session.execute(update(Job).where(Job.id == job.id).values(status=JobStatus.RUNNING, started_at=long_ago)
+                           .execution_options(synchronize_session=False))
+    runner.invoke(args=["jobs", "cleanup"])
+    assert db.session.get(Job, job.id).status == JobStatus.RUNNING
 
 
 def test_the_worker_command_runs_a_bulk_job_in_forked_work_horses(app, client, manager, on_rq):

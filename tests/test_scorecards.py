@@ -184,6 +184,8 @@ def test_branch_scorecard_ranks_only_staff_with_the_minimum_sample(app, client, 
     assert client.get("/branches/W1/scorecard").status_code == 404
     text = pdf_text(client.get("/branches/E1/scorecard.pdf?from=2026-08-01&to=2026-10-31").data)
     assert "营业厅成绩单" in text and "不排名：少于 3 次" in text
+    page = client.get("/branches/E1/scorecard?from=2026-08-01&to=2026-10-31").get_data(as_text=True)
+    assert "<tr><th>检查记录</th><td>4</td></tr>" in page
     branch = mean_interval([100.0, 100.0, 50.0, 100.0])
     shown = f"{branch.mean:.1f} ± {branch.margin:.1f} (4 次走访) · 90% 置信区间 {branch.low:.1f}–100.0"
     assert shown in text

@@ -25,6 +25,9 @@ from .queue import enqueue_after_commit
 KEEP_ROWS = timedelta(days=30)
 # A job still queued this long after it was asked for was lost with the process or queue that held it.
 NEVER_STARTED = timedelta(hours=24)
+# Files made from data that keeps changing, and from the asker's rights at the time: asked for again once done,
+# they are made again, never handed back from an earlier request.
+REMADE_WHEN_DONE = (JobKind.EXPORT, JobKind.BULK_SCORECARDS)
 ABANDONED = "abandoned: the process or queue that held it stopped (see the worker's log)"
 
 
@@ -40,11 +43,13 @@ def submit(actor: User | None, kind: JobKind, params: dict, key: str | None, tot
 
     Returns the job and whether it is new. `queued=False` records a job that its parts do the work of.
     """
-    expire(utcnow())
     if key is not None:
         existing = db.session.scalar(select(Job).where(Job.key == key))
-        if existing is not None:
+        if existing is not None and not _made_again(existing):
             return existing, False
+        if existing is not None:  # its file stays until `jobs cleanup`: no storage call inside this transaction
+            existing.key = None
+            db.session.flush()
     job = Job(id=uuid.uuid4().hex, kind=kind, params=params, key=key, status=JobStatus.QUEUED, progress_total=total,
               created_by_id=actor.id if actor is not None else None, parent_id=parent.id if parent else None,
               progress_done=0, attempts=0, error="")
@@ -60,6 +65,14 @@ def submit(actor: User | None, kind: JobKind, params: dict, key: str | None, tot
     if queued:
         enqueue_after_commit(job.id)
     return job, True
+
+
+def _made_again(job: Job) -> bool:
+    """Tell whether a request with the key of this job makes a new one: the file is stale or expired."""
+    if job.status != JobStatus.DONE:
+        return False
+    kept = timedelta(hours=current_app.config["JOBS_KEEP_HOURS"])
+    return job.kind in REMADE_WHEN_DONE or job.finished_at is None or job.finished_at < utcnow() - kept
 
 
 def visible_job(user: User, job_id: str) -> Job:
@@ -106,13 +119,15 @@ def retry(actor: User, job: Job) -> list[Job]:
                                                             Job.status == JobStatus.FAILED)))
     for target in targets:
         db.session.execute(update(Job).where(Job.id == target.id, Job.status == JobStatus.FAILED)
-                           .values(status=JobStatus.QUEUED, attempts=0, problem=None, finished_at=None)
+                           # Its time starts again: `jobs cleanup` would otherwise take it for one never started.
+                           .values(status=JobStatus.QUEUED, attempts=0, problem=None, finished_at=None,
+                                   started_at=utcnow())
                            .execution_options(synchronize_session=False))
         enqueue_after_commit(target.id)
     bulk = job if job.parent_id is None else db.session.get(Job, job.parent_id)
     if bulk.kind == JobKind.BULK_SCORECARDS:  # its parts go on: it waits for them again
         db.session.execute(update(Job).where(Job.id == bulk.id, Job.status == JobStatus.FAILED)
-                           .values(status=JobStatus.RUNNING, problem=None, finished_at=None)
+                           .values(status=JobStatus.RUNNING, problem=None, finished_at=None, started_at=utcnow())
                            .execution_options(synchronize_session=False))
     db.session.flush()
     db.session.expire_all()
@@ -122,7 +137,7 @@ def retry(actor: User, job: Job) -> list[Job]:
 def expire(now: datetime) -> int:
     """Delete the files of jobs finished longer ago than JOBS_KEEP_HOURS; asking again then makes a new job.
 
-    Flush only; run on every submit, and by `flask jobs cleanup`.
+    Flush only; run by `flask jobs cleanup`.
     """
     before = now - timedelta(hours=current_app.config["JOBS_KEEP_HOURS"])
     due = list(db.session.scalars(select(Job.id).where(
@@ -141,8 +156,10 @@ def reap(now: datetime) -> int:
     """Fail the jobs whose process stopped under them: running past their timeout, or never started. Flush only."""
     stalled = now - timedelta(seconds=current_app.config["JOBS_TIMEOUT"] + 60)
     waiting_parts = Job.kind == JobKind.BULK_SCORECARDS  # queued until a part starts: its parts are reaped instead
-    lost = or_((Job.status == JobStatus.RUNNING) & (Job.started_at < stalled),
-               (Job.status == JobStatus.QUEUED) & (Job.created_at < now - NEVER_STARTED) & ~waiting_parts)
+    # A bulk job runs as long as its parts do: it fails through them (below), never by its own age.
+    lost = or_((Job.status == JobStatus.RUNNING) & (Job.started_at < stalled) & ~waiting_parts,
+               (Job.status == JobStatus.QUEUED) & ~waiting_parts
+               & (func.coalesce(Job.started_at, Job.created_at) < now - NEVER_STARTED))
     reaped = db.session.execute(update(Job).where(lost).values(
         status=JobStatus.FAILED, finished_at=now, key=None, error=ABANDONED)
         .execution_options(synchronize_session=False)).rowcount
