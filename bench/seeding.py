@@ -33,12 +33,12 @@ sections:
               f"critical: {str(i == 0).lower()}}}\n" for i in range(5)) for s in range(2)))
 
 
-def bulk_visits(rng, visits: int, branch_ids, staff, admin_id, version) -> None:
+def bulk_visits(rng, count: int, branch_ids, staff, admin_id, version) -> None:
     """Insert released visits of CHECKLIST with their answers and staff results, scored by the engine."""
     end = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    for start in range(0, visits, 5000):
+    for start in range(0, count, 5000):
         visits, answers, results = [], [], []
-        for number in range(start, min(visits, start + 5000)):
+        for number in range(start, min(count, start + 5000)):
             branch_id = rng.choice(branch_ids)
             members = rng.sample(staff[branch_id], 2)
             values = {f"s{s}-staff": members[s][1] for s in range(2)}
