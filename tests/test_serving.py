@@ -44,12 +44,17 @@ def gunicorn(app, database: dict, workdir: Path):
         wait_for(lambda: LISTENING.search(log.read_text(errors="replace")), process, log)
         yield int(LISTENING.search(log.read_text(errors="replace"))[1]), log
     finally:
-        process.send_signal(signal.SIGTERM)  # the master stops its workers; a SIGKILL would orphan them
-        try:
-            process.wait(timeout=WAIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=WAIT_SECONDS)
+        terminate(process)
+
+
+def terminate(process: subprocess.Popen, seconds: float = WAIT_SECONDS) -> None:
+    """Stop a server by its pid: TERM (a gunicorn master stops its workers; KILL would orphan them), then KILL."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=seconds)
 
 
 def get(port: int, path: str, **headers) -> tuple[int, dict, bytes]:

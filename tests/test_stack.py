@@ -12,7 +12,6 @@ import io
 import json
 import re
 import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ from inspection.visits.models import Visit
 
 from . import factories
 from .test_crash import PROJECT_DIR, assert_photos_served, fetch, multipart, server_env
-from .test_serving import LISTENING, TOKEN
+from .test_serving import LISTENING, TOKEN, terminate
 
 WAIT_SECONDS = 60
 PROCFILE = PROJECT_DIR / "Procfile"
@@ -62,12 +61,7 @@ def started(command: list[str], env: dict, log: Path):
     try:
         yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        terminate(process, 30)
 
 
 def wait_until(condition, processes: list[tuple[subprocess.Popen, Path]]):
