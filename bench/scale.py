@@ -1,6 +1,6 @@
 """Scale on loopback: two gunicorn instances (as if on two machines) on one PostgreSQL, one Redis and one media store.
 
-50 submitters, split over both instances, start 20 visits a second between them (--rate), each with two
+50 submitters, split over both instances, start 21 visits a second between them (--rate), each with two
 browser-sized photos (about 1600 px, 300-600 KB, see scale_photos.py), until the time or the visit count is up.
 Each instance runs 2 sync workers: with 2 cores for both, 4 processes kept the CPU busy through fsync and
 database waits at the least CPU per visit (3 or 4 each, or 2 threads a worker, measured no better). Some answers
@@ -11,7 +11,7 @@ files, no server error. Prints visits per second (overall and the slowest 10 s),
 the CPU each part used per visit, and exits 1 if a correctness check failed (with --require-target, also if the
 target was missed).
 
-    .venv/bin/python bench/scale.py [--submitters 50] [--rate 20] [--seconds 60] [--visits 5000] [--workers 2]
+    .venv/bin/python bench/scale.py [--submitters 50] [--rate 21] [--seconds 60] [--visits 5000] [--workers 2]
                                     [--threads 1] [--media s3|local] [--require-target]
 """
 
@@ -43,6 +43,9 @@ from tests import s3_server  # noqa: E402
 INSTANCES = 2
 BRANCHES = 100  # a bank's branches in two regions: near copies are looked for among a branch's photos
 TARGET_VISITS_PER_SECOND, TARGET_P95_SECONDS = 20, 1.0
+# Offered a little above the target: at exactly 20 a second, the run's own start and jitter would put the
+# rate a hair under 20 however fast the servers were; above it, a rate of 20 must be sustained, not offered.
+OFFERED_VISITS_PER_SECOND = 21
 REDIS_URL = os.environ.get("INSPECTION_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTS = ("submit", "retry", "twin", "conflict")
 
@@ -69,7 +72,7 @@ def instance_settings(url: str, media: dict, prefix: str) -> dict:
 
 
 def run(submitters: int = 50, seconds: float = 60, visits: int = 5000, workers: int = 2, threads: int = 1,
-        rate: float = TARGET_VISITS_PER_SECOND, folder: Path | None = None, storage: str = "s3") -> dict:
+        rate: float = OFFERED_VISITS_PER_SECOND, folder: Path | None = None, storage: str = "s3") -> dict:
     """Seed a private PostgreSQL schema, serve it twice, send the traffic and check the outcome; return figures."""
     prefix, load_before = f"scale-{uuid.uuid4().hex[:10]}", os.getloadavg()[0]
     shared = scenes()  # encoded once, before anything is timed
@@ -251,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--visits", type=int, default=5000, help="no more visits than this")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each instance")
     parser.add_argument("--threads", type=int, default=1, help="threads of each worker")
-    parser.add_argument("--rate", type=float, default=TARGET_VISITS_PER_SECOND,
+    parser.add_argument("--rate", type=float, default=OFFERED_VISITS_PER_SECOND,
                         help="visits per second the submitters start together; 0: each sends the next at once")
     parser.add_argument("--media", choices=("s3", "local"), default="s3",
                         help="photos in a bucket of moto's S3 server on loopback, or in one shared folder")

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config
 from .db import tune_engine
 from .extensions import babel, compress, csrf, db, init_media, limiter, login_manager, migrate
+from .web.requests import UploadRequest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Answered without the checklist catalog: files, and probes that must answer while the database does not.
@@ -31,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(PROJECT_DIR / "templates"),
         static_folder=str(PROJECT_DIR / "static"),
     )
+    app.request_class = UploadRequest
     config.load(app, overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_proxy(app)

@@ -124,7 +124,7 @@ def advance(actor: User, action: CorrectiveAction, step: str, note: str = "",
         unchanged.append(CorrectiveAction.closed_by_id == action.closed_by_id)
     if step == ActionStep.CLOSE:
         action.closing_note = note.strip()
-        action.closing_photo = files.add_photo(photo.image, photo.thumbnail) if photo is not None else None
+        action.closing_photo = files.add_processed(photo) if photo is not None else None
         action.closed_by_id, action.closed_at = actor.id, utcnow()
     elif step == ActionStep.VERIFY:
         action.verified_by_id, action.verified_at = actor.id, utcnow()

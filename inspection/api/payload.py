@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 
 from flask import Request, current_app
@@ -110,7 +111,7 @@ class Upload:
     filename: str
     data: bytes
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -136,7 +137,7 @@ def process_photos(uploads: list[Upload]) -> list[tuple[str, ProcessedPhoto]]:
     for upload in uploads:
         try:
             photos.append((upload.item_id, process(upload.data, config["MAX_PHOTO_BYTES"],
-                                                   config["MAX_PHOTO_PIXELS"], zone)))
+                                                   config["MAX_PHOTO_PIXELS"], zone, upload.sha256)))
         except PhotoError as error:
             reason = f"{upload.filename}: {translated(error)}"
             problems.append({"item": upload.item_id, "code": "photo_refused", "message": f"{upload.filename}: {error}",

@@ -115,7 +115,7 @@ def file_appeal(actor: User, visit: Visit, item_ids: list[str], reason: str, pho
     answers = {answer.item_id: answer.value for answer in visit.answers}
     appeal = Appeal(visit=visit, version=visit.version, branch_id=visit.branch_id, filed_by_id=actor.id,
                     reason=reason.strip(), status=APPEALS.rule(None, AppealStep.FILE).target,
-                    photo=files.add_photo(photo.image, photo.thumbnail) if photo is not None else None,
+                    photo=files.add_processed(photo) if photo is not None else None,
                     items=[AppealItem(item_id=item_id, answer=answers.get(item_id)) for item_id in item_ids])
     try:
         with db.session.begin_nested():

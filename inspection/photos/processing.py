@@ -14,6 +14,8 @@ import pillow_heif
 import weasyprint.images  # noqa: F401 - imported first, for the line after the next
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from .jpeg import stripped
+
 pillow_heif.register_heif_opener()
 # WeasyPrint sets this Pillow-wide flag to True when imported, which would let truncated uploads
 # through, padded with grey. Scorecards print only our own complete JPEGs, so refuse truncation.
@@ -24,6 +26,9 @@ LONG_SIDE = 1600
 THUMB_SIDE = 320
 MAX_SIDE = 16_000
 JPEG_QUALITY = 82
+# Kept as sent up to this size: a 1600 px phone JPEG at quality 85-90 holds 0.25-0.4 bytes a pixel; a file
+# far above that is re-encoded, so that storage stays bounded by what we would have written.
+KEPT_BYTES_PER_PIXEL = 0.5
 
 
 class PhotoError(ValueError):
@@ -38,7 +43,8 @@ class PhotoError(ValueError):
 class ProcessedPhoto:
     image: bytes
     thumbnail: bytes
-    sha256: str
+    sha256: str  # of the upload as sent
+    image_sha256: str  # of the stored image, which names its file
     size: int
     width: int
     height: int
@@ -47,32 +53,56 @@ class ProcessedPhoto:
     phash: str  # 64-bit perceptual hash (hex), to find resized or re-encoded copies in other visits
 
 
-def process(data: bytes, max_bytes: int, max_pixels: int, local_zone: tzinfo = timezone.utc) -> ProcessedPhoto:
+def process(data: bytes, max_bytes: int, max_pixels: int, local_zone: tzinfo = timezone.utc,
+            digest: str | None = None) -> ProcessedPhoto:
     """Check, orient, shrink and strip an upload; raise PhotoError naming the problem."""
-    # `local_zone` places EXIF capture times that carry no offset of their own.
+    # `local_zone` places EXIF capture times that carry no offset of their own; `digest` is the upload's
+    # SHA-256 when the caller has it already.
     if not data:
         raise PhotoError("the file is empty")
     if len(data) > max_bytes:
         raise PhotoError("the file is larger than %(size)s", size=_size(max_bytes))
     image = _open(data, max_pixels)
     taken_at, gps = _metadata(image, local_zone)
-    try:
-        # JPEG only: decode at the smallest 1/2, 1/4 or 1/8 scale still larger than the target.
-        image.draft("RGB", _target_size(image.size))
-        ImageOps.exif_transpose(image, in_place=True)  # in place: an upright photo is not copied
-        if image.mode != "RGB":
-            image = image.convert("RGB")
+    size, kept = image.size, _as_sent(image, data)
+    if kept is not None:  # decoded at a quarter or less: enough to draw the thumbnail and to read every byte
+        image = _decoded(Image.open(io.BytesIO(kept), formats=("JPEG",)), _fitted(size, THUMB_SIDE))
+    else:
+        image = _decoded(image, _fitted(size, LONG_SIDE))
         # Area averaging (box) antialiases any downscale; after a JPEG draft the step left is under
         # 2x, where it looks like Lanczos at a third of the cost (measured in bench/bench_field.py).
         image.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.BOX)
-    except (OSError, ValueError, SyntaxError) as error:
-        raise PhotoError("the image is damaged or truncated (%(error)s)", error=error) from None
+        size, kept = image.size, _jpeg(image)
     thumbnail = _thumbnail(image)
     return ProcessedPhoto(
-        image=_jpeg(image), thumbnail=_jpeg(thumbnail), sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data), width=image.width, height=image.height, taken_at=taken_at, gps=gps,
-        phash=perceptual_hash(thumbnail),
+        image=kept, thumbnail=_jpeg(thumbnail), sha256=digest or hashlib.sha256(data).hexdigest(),
+        image_sha256=hashlib.sha256(kept).hexdigest(), size=len(data),
+        width=size[0], height=size[1], taken_at=taken_at, gps=gps, phash=perceptual_hash(thumbnail),
     )
+
+
+def _as_sent(image: Image.Image, data: bytes) -> bytes | None:
+    """Return the upload cut down to its pixels if it can be stored as sent: an upright JPEG small enough."""
+    # A browser-sized JPEG (the offline app sends 1600 px) would only lose quality by being encoded
+    # again, and re-encoding cost two thirds of the time of a photo (measured in bench/scale.py).
+    width, height = image.size
+    if image.format != "JPEG" or image.mode != "RGB" or max(width, height) > LONG_SIDE:
+        return None
+    if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+        return None
+    kept = stripped(data)
+    return kept if kept is not None and len(kept) <= KEPT_BYTES_PER_PIXEL * width * height else None
+
+
+def _decoded(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Decode the whole image, upright and in RGB, JPEGs at the smallest 1/2, 1/4 or 1/8 scale above size."""
+    try:
+        image.draft("RGB", size)
+        image.load()  # here, so that a truncated file is refused as such
+        ImageOps.exif_transpose(image, in_place=True)  # in place: an upright photo is not copied
+        return image if image.mode == "RGB" else image.convert("RGB")
+    except (OSError, ValueError, SyntaxError) as error:
+        raise PhotoError("the image is damaged or truncated (%(error)s)", error=error) from None
 
 
 def perceptual_hash(image: Image.Image) -> str:
@@ -112,10 +142,10 @@ def _stored_image(jpeg: bytes) -> Image.Image:
         raise PhotoError("the stored photo cannot be read (%(error)s)", error=error) from None
 
 
-def _target_size(size: tuple[int, int]) -> tuple[int, int]:
-    """Return the size that fits the long side into LONG_SIDE, keeping the aspect ratio."""
+def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """Return the size that fits the long side into side, keeping the aspect ratio."""
     width, height = size
-    scale = min(1.0, LONG_SIDE / max(width, height))
+    scale = min(1.0, side / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 

@@ -17,9 +17,9 @@ STORED_NAME = re.compile(r"[0-9a-f]{32}(-thumb)?\.jpg")
 PHOTO_KEY = re.compile(r"(?P<shard>[0-9a-f]{2})/(?P<name>[0-9a-f]{32}(-thumb)?\.jpg)")
 
 
-def content_name(data: bytes) -> str:
-    """Return the stored name of a photo: a digest of its bytes, so a retry writes the same file."""
-    return hashlib.sha256(data).hexdigest()[:32] + ".jpg"
+def content_name(data: bytes, digest: str | None = None) -> str:
+    """Return the stored name of a photo: its SHA-256 (given, or taken here), so a retry writes the same file."""
+    return (digest or hashlib.sha256(data).hexdigest())[:32] + ".jpg"
 
 
 def thumbnail_name(stored_name: str) -> str:
@@ -53,12 +53,16 @@ class PendingFiles:
         if name not in self.written:
             self.files[name] = data
 
-    def add_photo(self, image: bytes, thumbnail: bytes) -> str:
-        """Add a photo and its thumbnail; return the photo's stored name."""
-        name = content_name(image)
+    def add_photo(self, image: bytes, thumbnail: bytes, digest: str | None = None) -> str:
+        """Add a photo and its thumbnail (digest: the photo's SHA-256, if known); return the photo's stored name."""
+        name = content_name(image, digest)
         self.add(name, image)
         self.add(thumbnail_name(name), thumbnail)
         return name
+
+    def add_processed(self, photo) -> str:
+        """Add a processed photo (photos.processing.ProcessedPhoto) and its thumbnail; return its stored name."""
+        return self.add_photo(photo.image, photo.thumbnail, photo.image_sha256)
 
     def write(self) -> None:
         for name, data in self.files.items():
@@ -74,7 +78,7 @@ def write_with_files(store: MediaStore, photos=(), reload: bool = True):
     # (SQLite holds one for the whole transaction), so that fsyncs and uploads never keep other writers waiting.
     pending = PendingFiles(store)
     for photo in photos:
-        pending.add_photo(photo.image, photo.thumbnail)
+        pending.add_processed(photo)
     pending.write()
     with write_transaction(reload):
         yield pending

@@ -160,8 +160,8 @@ def _staff_sections(checklist: Checklist, answers: dict, result: Result) -> dict
 def photo_row(item_id: str, photo: ProcessedPhoto) -> Photo:
     """Return the row of a processed photo; its file is written under the same content name."""
     latitude, longitude = photo.gps or (None, None)
-    return Photo(item_id=item_id, stored_name=content_name(photo.image), sha256=photo.sha256, size=photo.size,
-                 width=photo.width, height=photo.height, taken_at=photo.taken_at,
+    return Photo(item_id=item_id, stored_name=content_name(photo.image, photo.image_sha256), sha256=photo.sha256,
+                 size=photo.size, width=photo.width, height=photo.height, taken_at=photo.taken_at,
                  latitude=latitude, longitude=longitude, phash=photo.phash)
 
 
@@ -170,7 +170,7 @@ def add_photo_files(files: PendingFiles | None, photos: list[ProcessedPhoto]) ->
     if photos and files is None:
         raise ValueError("photos need PendingFiles to be written to")
     for photo in photos:
-        files.add_photo(photo.image, photo.thumbnail)
+        files.add_processed(photo)
 
 
 def photo_counts(item_ids) -> dict[str, int]:
