@@ -60,7 +60,7 @@ bench: install
 	$(PY) bench/run.py
 
 # Problems are raised with an English template that is also their catalogue key.
-BABEL_KEYWORDS := _l BadRequest Unauthorized Forbidden NotFound Conflict TooLarge TooManyRequests Invalid PhotoError UserError
+BABEL_KEYWORDS := _l BadRequest Unauthorized Forbidden NotFound Conflict TooLarge TooManyRequests Unavailable Invalid PhotoError UserError
 
 translations-update: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) -o translations/messages.pot .

@@ -9,6 +9,7 @@ tests/test_dashboard_world.py builds one of 20,000 visits and checks it is shape
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import tempfile
@@ -212,6 +213,8 @@ def measure(app, runs: int = RUNS) -> list[tuple[str, float, float]]:
     with app.app_context():
         today = localtime.today()
     app.add_url_rule("/bench/bare", "bare", lambda: "ok")
+    gc.collect()
+    gc.freeze()  # as gunicorn.conf.py's workers do once the app is built
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {runs} runs per page after one")
     for who in (ADMIN, MANAGER):
         client = signed_in(app, who)

@@ -84,6 +84,14 @@ SELECT p.id, CASE s.slot WHEN 0 THEN p.staff0 ELSE p.staff1 END, p.finished_at, 
        s.sections::json, s.earned, s.possible
 FROM bench_plan AS p JOIN bench_tpl_staff AS s USING (tid)
 """
+# What inspection.visits.rollup keeps as visits are released: the counted results summed by UTC month.
+STAFF_MONTHS = """
+INSERT INTO staff_months (staff_id, branch_id, month, visits, earned, possible, earned_squares, products,
+                          possible_squares)
+SELECT staff_id, branch_id, date_trunc('month', finished_at AT TIME ZONE 'UTC')::date, count(*), sum(earned),
+       sum(possible), sum(earned * earned), sum(earned * possible), sum(possible * possible)
+FROM staff_results WHERE counted GROUP BY 1, 2, 3
+"""
 DIMENSIONS = """
 INSERT INTO visit_dimensions (visit_id, dimension, earned, possible, expectation, perception)
 SELECT p.id, d.dimension, d.earned, d.possible, d.expectation, d.perception
@@ -123,8 +131,8 @@ def build_visits(visits: int, now, zone: str, sizes: dict) -> dict[str, int]:
     db.session.execute(text("ALTER TABLE bench_plan ADD PRIMARY KEY (id)"))
     db.session.execute(text("ANALYZE bench_plan"))
     written = {}
-    for table, statement in (("visits", VISITS), ("staff_results", STAFF_RESULTS), ("visit_dimensions", DIMENSIONS),
-                             ("visit_events", EVENTS)):
+    for table, statement in (("visits", VISITS), ("staff_results", STAFF_RESULTS), ("staff_months", STAFF_MONTHS),
+                             ("visit_dimensions", DIMENSIONS), ("visit_events", EVENTS)):
         written[table] = db.session.execute(text(statement)).rowcount
     cut = visits - max(2000, visits // 50)  # the most recent 2%: what a reviewer opens from the inbox
     written["answers"] = db.session.execute(text(ANSWERS), {"cut": cut}).rowcount

@@ -77,6 +77,7 @@ PROBLEM_TITLES = {
     429: _l("Too many attempts: wait a moment, then try again"),
     401: _l("Sign in first"),
     500: _l("Something went wrong on our side"),
+    503: _l("Not available just now: try again in a moment"),
 }
 # What a bare HTTP error means to a user, for the refusals that carry no message of ours.
 HTTP_TEXTS = {

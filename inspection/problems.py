@@ -70,6 +70,16 @@ class TooManyRequests(Problem):
         self.retry_after = retry_after
 
 
+class Unavailable(Problem):
+    """A service the request needs (the media storage) did not answer: nothing was kept, send it again later."""
+
+    status, code = 503, "unavailable"
+
+    def __init__(self, message: str, retry_after: int = 30, **params):
+        super().__init__(message, **params)
+        self.retry_after = retry_after
+
+
 class Invalid(Problem):
     """Content that was read but cannot be accepted; `details` lists every problem at once."""
 

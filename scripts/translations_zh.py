@@ -356,7 +356,6 @@ ZH = {
     "Pass range": "达标范围", "Unit": "单位", "N/A allowed": "允许不适用", "Photo rule": "拍照要求",
     "Shown if": "显示条件", "Help": "说明文字",
     # For inspection/labels.py AUDIT_LABELS: checklist_publish, checklist_retire, checklist_restore.
-    "Checklist published": "检查表已发布", "Checklist retired": "检查表已停用", "Checklist restored": "检查表已恢复",
     "yes": "是", "no": "否",
     "The uploaded file is empty.": "上传的文件是空的。",
     "The file is not UTF-8 text (byte %(byte)d, line %(line)d): save it as UTF-8 and upload it again.":
@@ -661,6 +660,8 @@ ZH = {
     "Say what was done: a closing note is required.": "请填写整改说明。",
     "Show it: a closing photo is required.": "请上传整改后的照片。",
     "Too many attempts: wait a moment, then try again": "尝试次数过多：请稍候再试",
+    "Not available just now: try again in a moment": "暂时无法使用：请稍后再试",
+    "the photo storage is not reachable just now; try again in a moment": "照片存储暂时无法连接，请稍后再试",
     "This answer is too long.": "答案太长。", "This text holds a character that cannot be stored.": "文字中有无法保存的字符。",
     "Signed in": "登录", "Sign-in refused": "登录被拒", "Signed out": "退出", "Signed out everywhere": "在所有设备退出",
     "Password changed": "修改密码", "Password reset": "重置密码", "User created": "新建用户", "User changed": "修改用户",
@@ -731,7 +732,6 @@ ZH = {
     "The server refused this visit. Edit it, or discard it.": "服务器拒收了这条走访。请修改或丢弃它。",
     "The server already has this visit with different answers, perhaps sent from another device. Compare it in the visit list; this copy is kept until you discard it.":
         "服务器上已有这条走访，但答案不同，可能是从另一台设备发送的。请在检查记录中核对；此副本会一直保留，直到您将其丢弃。",
-    "Inspection": "质检",
     'To do': '待完成',
     'Missed': '已错过',
     'Declined': '已拒绝',

@@ -12,7 +12,8 @@ import zlib
 import pytest
 
 from inspection.api.tokens import create_token, revoke_tokens
-from inspection.extensions import db
+from inspection.extensions import MEDIA_KEY, db
+from inspection.media.store import MediaError
 from inspection.visits.models import Photo, Visit
 
 from . import factories
@@ -229,6 +230,22 @@ def test_a_failure_after_the_files_are_written_stores_no_visit_and_the_files_are
         os.utime(path, (time.time() - 7200, time.time() - 7200))
     assert runner.invoke(args=["media", "check", "--repair"]).exit_code == 0
     assert [path for path in media_files(app) if path.suffix == ".jpg"] == []
+
+
+def test_a_storage_outage_answers_503_in_the_readers_language_and_keeps_nothing(app, client, tokens, small,
+                                                                               monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise MediaError("S3 put_object on bucket media failed: Could not connect to the endpoint URL")
+
+    monkeypatch.setattr(type(app.extensions[MEDIA_KEY]), "put", unreachable)
+    data = {"visit": json.dumps(factories.api_visit()),
+            "photo.overview": (io.BytesIO(factories.jpeg_bytes(64, 64)), "x.jpg")}
+    response = client.post("/api/v1/visits", data=data, content_type="multipart/form-data",
+                           headers={**bearer(tokens["inspector"]), "Accept-Language": "zh-CN"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    answer = response.get_json()
+    assert answer["code"] == "unavailable" and answer["text"] == "照片存储暂时无法连接，请稍后再试"
+    assert count(Visit) == 0 and count(Photo) == 0
 
 
 def test_a_draft_filled_against_an_old_version_is_scored_with_it(app, client, tokens, small, tmp_path):

@@ -23,7 +23,8 @@ from inspection.catalog.services import frozen_checklist
 from inspection.checklists import score
 from inspection.extensions import db
 from inspection.surveys.models import SurveyResponse
-from inspection.visits.models import Answer, Visit
+from inspection.visits import rollup
+from inspection.visits.models import Answer, StaffMonth, Visit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))  # bench modules import each other
 dashboard = importlib.import_module("dashboard")
@@ -99,6 +100,19 @@ def _check_rows(visit: Visit) -> None:
         assert (100 * row.earned / row.possible if row.possible else None) == pytest.approx(stored["score"], abs=0.006)
         assert (row.expectation, row.perception) == (pytest.approx(stored["expectation"], abs=0.006),
                                                      pytest.approx(stored["perception"], abs=0.006))
+
+
+def test_the_months_are_what_the_app_keeps_them_as(world):
+    app, built = world
+    assert 0 < built["rows"]["staff_months"] < built["rows"]["staff_results"]
+    with app.app_context():
+        months = db.session.scalars(select(StaffMonth).order_by(StaffMonth.visits.desc()).limit(5)).all()
+        kept = {(row.staff_id, row.branch_id, row.month): row.earned_squares for row in months}
+        db.session.expunge_all()
+        rollup.refresh(set(kept))  # summed again by the app, as a release would
+        again = {key: db.session.get(StaffMonth, key).earned_squares for key in kept}
+        db.session.rollback()
+    assert again == pytest.approx(kept)
 
 
 def test_every_visit_is_shaped_alike(world):

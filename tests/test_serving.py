@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import os
 import re
 import shlex
 import signal
@@ -203,3 +204,11 @@ def test_the_crontab_and_systemd_units_run_commands_that_exist(runner):
     for unit in (PROJECT_DIR / "docs" / "systemd").glob("*.service"):
         for start in re.findall(r"^ExecStart=/srv/inspection/(.+)$", unit.read_text(), re.M):
             assert f": {start}\n" in procfile, (unit.name, start)
+
+
+def test_a_worker_freezes_what_building_the_app_allocated(tmp_path):
+    check = ("import gc, runpy; hooks = runpy.run_path('gunicorn.conf.py'); before = gc.get_freeze_count(); "
+             "hooks['post_worker_init'](None); assert before == 0 < gc.get_freeze_count(), gc.get_freeze_count()")
+    done = subprocess.run([sys.executable, "-c", check], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr

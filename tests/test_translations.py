@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+from collections import Counter
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from inspection.problems import Problem
+
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
             # Problems are raised with an English template that is their catalogue key (see the Makefile).
-            **dict.fromkeys(("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "TooLarge",
-                             "TooManyRequests", "Invalid", "PhotoError", "UserError"))}
+            **dict.fromkeys([kind.__name__ for kind in Problem.__subclasses__()] + ["PhotoError", "UserError"])}
 
 
 def _source_messages() -> set[str]:
@@ -35,3 +38,10 @@ def test_every_shown_string_is_translated():
             translated.update(message.id if isinstance(message.id, tuple) else (message.id,))
     missing = sorted(_source_messages() - translated)
     assert not missing, f"run `make translations-update` and add these to scripts/translations_zh.py: {missing}"
+
+
+def test_the_chinese_table_says_each_message_once():
+    table = ast.parse((ROOT / "scripts" / "translations_zh.py").read_text(encoding="utf-8"))
+    keys = [key.value for node in ast.walk(table) if isinstance(node, ast.Dict)
+            for key in node.keys if isinstance(key, ast.Constant)]
+    assert sorted(key for key, seen in Counter(keys).items() if seen > 1) == []

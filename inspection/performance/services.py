@@ -7,11 +7,11 @@ leaderboard ranks by scores shrunk toward each branch's (inspection.shrinkage), 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Integer, and_, case, cast, func, select, union_all
 
 from .. import access, localtime
 from ..auth.models import User
@@ -19,7 +19,8 @@ from ..extensions import db
 from ..lifecycle import COUNTED_VISITS
 from ..org.models import Branch, Staff
 from ..statistics import Estimate, interval
-from ..visits.models import StaffResult, Visit
+from ..visits import rollup
+from ..visits.models import StaffMonth, StaffResult, Visit
 from .reports import Tally, months_table, places, rank_order, shrunk_scores
 
 
@@ -61,15 +62,7 @@ def leaderboard(user: User, start: date, end: date, branch: Branch | None = None
         in_scope = in_scope.where(Branch.id == branch.id)
     if region:
         in_scope = in_scope.where(Branch.region == region)
-    earned, possible = StaffResult.earned, StaffResult.possible
-    totals = (
-        select(StaffResult.staff_id, func.count().label("visits"), func.sum(earned).label("earned"),
-               func.sum(possible).label("possible"), func.sum(earned * earned).label("earned_squares"),
-               func.sum(earned * possible).label("products"), func.sum(possible * possible).label("possible_squares"))
-        .where(StaffResult.counted, StaffResult.finished_at >= low, StaffResult.finished_at < high,
-               StaffResult.branch_id.in_(in_scope))
-        .group_by(StaffResult.staff_id).subquery()
-    )
+    totals = _staff_totals(low, high, in_scope)
     query = (select(Staff.code, Staff.name, Branch.name, Staff.branch_id, totals.c.visits, totals.c.earned,
                     totals.c.possible, totals.c.earned_squares, totals.c.products, totals.c.possible_squares)
              .join(totals, totals.c.staff_id == Staff.id).join(Branch, Staff.branch_id == Branch.id))
@@ -88,6 +81,40 @@ def leaderboard(user: User, start: date, end: date, branch: Branch | None = None
     places(ranked)
     unranked = sorted((r for r in rows if r.visits < minimum), key=lambda r: r.key)
     return ranked, unranked
+
+
+TALLY = ("visits", "earned", "possible", "earned_squares", "products", "possible_squares")
+
+
+def _staff_totals(low: datetime, high: datetime, in_scope):
+    """Return counted staff results summed by staff member over [low, high) in the branches in_scope selects.
+
+    Whole UTC months are read from their sums (staff_months), the days at either end from staff_results.
+    """
+    def results(start: datetime, end: datetime):
+        return (select(StaffResult.staff_id, *labelled(rollup.sums(StaffResult.earned, StaffResult.possible)))
+                .where(StaffResult.counted, StaffResult.finished_at >= start, StaffResult.finished_at < end,
+                       StaffResult.branch_id.in_(in_scope))
+                .group_by(StaffResult.staff_id))
+
+    months = rollup.whole_months(low, high)
+    if months is None:
+        parts = [results(low, high)]
+    else:
+        first, last = months
+        summed = [func.sum(getattr(StaffMonth, name)) for name in TALLY]
+        parts = [results(low, rollup.utc_midnight(first)), results(rollup.utc_midnight(last), high),
+                 select(StaffMonth.staff_id, *labelled(summed))
+                 .where(StaffMonth.month >= first, StaffMonth.month < last, StaffMonth.branch_id.in_(in_scope))
+                 .group_by(StaffMonth.staff_id)]
+    both = union_all(*parts).subquery()
+    return (select(both.c.staff_id, cast(func.sum(both.c.visits), Integer).label("visits"),
+                   *(func.sum(both.c[name]).label(name) for name in TALLY[1:]))
+            .group_by(both.c.staff_id).subquery())
+
+
+def labelled(columns: list) -> list:
+    return [column.label(name) for column, name in zip(columns, TALLY, strict=True)]
 
 
 def overview(user: User, start: date, end: date, branch: Branch | None = None,

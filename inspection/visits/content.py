@@ -16,6 +16,7 @@ from ..org.models import Branch, Staff
 from ..photos.processing import ProcessedPhoto
 from ..photos.storage import PendingFiles, content_name
 from ..problems import Invalid
+from . import rollup
 from .models import Answer, Photo, StaffResult, Visit, VisitDimension
 
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
@@ -103,8 +104,9 @@ def _attributed_staff(checklist: Checklist, answers: dict, branch: Branch, attri
 
 
 def apply_content(visit: Visit, checklist: Checklist, content: Content, result: Result,
-                  staff: dict[str, Staff]) -> None:
-    """Set the visit's times, answers, result and staff results from checked content."""
+                  staff: dict[str, Staff], before: set[rollup.Key] | frozenset = frozenset()) -> None:
+    """Set the visit's times, answers, result and staff results from checked content (before: the months of the
+    results it replaces)."""
     visit.started_at = content.started_at.astimezone(timezone.utc)
     visit.finished_at = content.finished_at.astimezone(timezone.utc)
     visit.score, visit.passed, visit.rating, visit.result = result.score, result.passed, result.rating, result.to_dict()
@@ -123,6 +125,8 @@ def apply_content(visit: Visit, checklist: Checklist, content: Content, result: 
                     earned=tally.earned, possible=tally.possible)
         for code, tally in result.staff.items()
     ]
+    if visit.status in COUNTED_VISITS:  # an amendment of a released visit: its months are summed again
+        rollup.refresh(set(before), visit.staff_results)
 
 
 def current_content(visit: Visit) -> Content:
@@ -135,6 +139,7 @@ def current_content(visit: Visit) -> Content:
 def replace_content(visit: Visit, checklist: Checklist, content: Content, result: Result, staff: dict[str, Staff],
                     kept: list[Photo], added=()) -> None:
     """Make checked content the visit's current version; photos not kept are marked replaced in it. Flush only."""
+    before = rollup.keys_of(visit.staff_results)
     # Drop the old rows first: the new ones reuse their unique (visit, item) keys.
     visit.answers, visit.staff_results, visit.dimensions = [], [], []
     for photo in visit.photos:
@@ -142,7 +147,7 @@ def replace_content(visit: Visit, checklist: Checklist, content: Content, result
             photo.replaced_in = visit.version
     visit.all_photos.extend(photo_row(item_id, photo) for item_id, photo in added)
     db.session.flush()
-    apply_content(visit, checklist, content, result, staff)
+    apply_content(visit, checklist, content, result, staff, before)
     db.session.flush()
     db.session.expire(visit, ["photos"])
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid as uuid_module
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -209,3 +209,19 @@ class StaffResult(db.Model):
         Index("ix_staff_results_leaderboard", "counted", "finished_at", "staff_id", "branch_id", "earned", "possible"),
         Index("ix_staff_results_branch", "branch_id", "counted", "finished_at", "staff_id", "earned", "possible"),
     )
+
+
+class StaffMonth(db.Model):
+    """One staff member's counted results at one branch in one UTC month, summed (inspection.visits.rollup)."""
+
+    __tablename__ = "staff_months"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    visits: Mapped[int]
+    earned: Mapped[float]
+    possible: Mapped[float]
+    earned_squares: Mapped[float]
+    products: Mapped[float]
+    possible_squares: Mapped[float]

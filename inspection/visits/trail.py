@@ -10,6 +10,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..lifecycle import COUNTED_VISITS, VISITS, VisitAction
 from ..problems import Conflict
+from . import rollup
 from .models import StaffResult, Visit, VisitEvent, VisitRevision
 
 
@@ -27,7 +28,8 @@ def move(actor: User, visit: Visit, action: str, comment: str = "", item_comment
         raise Conflict("visit %(uuid)s was changed by someone else meanwhile; reload it and try again", uuid=visit.uuid)
     set_committed_value(visit, "status", rule.target)
     set_committed_value(visit, "version", version)
-    _count_staff_results(visit, rule.target in COUNTED_VISITS)
+    if (rule.source in COUNTED_VISITS) != (rule.target in COUNTED_VISITS):
+        _count_staff_results(visit, rule.target in COUNTED_VISITS)
     event = VisitEvent(visit_id=visit.id, actor_id=actor.id, action=action, from_status=rule.source,
                        to_status=rule.target, version=version, comment=comment, item_comments=item_comments or {})
     db.session.add(event)
@@ -38,10 +40,12 @@ def move(actor: User, visit: Visit, action: str, comment: str = "", item_comment
 
 
 def _count_staff_results(visit: Visit, counted: bool) -> None:
+    """Count the visit's staff results in reports, or stop counting them, with their months' sums."""
     db.session.execute(update(StaffResult).where(StaffResult.visit_id == visit.id).values(counted=counted)
                        .execution_options(synchronize_session=False))
     for result in visit.staff_results:
         set_committed_value(result, "counted", counted)
+    rollup.refresh(set(), visit.staff_results)
 
 
 def record_creation(actor: User, visit: Visit, content_sha256: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -10,7 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..checklists import AnswerError
 from ..labels import HTTP_TEXTS, PROBLEM_TEXTS, problem_text, problem_title
-from ..problems import Invalid, Problem, TooManyRequests
+from ..media.store import MediaError
+from ..problems import Invalid, Problem, TooManyRequests, Unavailable
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -18,6 +19,13 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AnswerError, lambda error: problem_response(
         Invalid("some answers cannot be scored", error.problems)))
     app.register_error_handler(HTTPException, http_response)
+    app.register_error_handler(MediaError, storage_response)
+
+
+def storage_response(error: MediaError):
+    """Answer 503 when the media storage failed; a write's transaction was rolled back, so it may be sent again."""
+    current_app.logger.error("media storage failed: %s", error)
+    return problem_response(Unavailable("the photo storage is not reachable just now; try again in a moment"))
 
 
 def details(problems: list) -> list[dict]:
@@ -71,7 +79,7 @@ def problem_response(problem: Problem):
     else:
         response = _page(problem.status, problem_message(problem), details(problem.details))
     response.status_code = problem.status
-    if isinstance(problem, TooManyRequests):
+    if isinstance(problem, TooManyRequests | Unavailable):
         response.headers["Retry-After"] = str(problem.retry_after)
     return response
 
