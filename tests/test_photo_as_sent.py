@@ -56,11 +56,18 @@ def test_a_progressive_jpeg_is_kept_too():
     assert pixels(photo.image) == pixels(sent) and 0xC2 in segments(photo.image)
 
 
-@pytest.mark.parametrize("case", ["turned", "too big", "colour profile", "too many bytes", "png"])
+XMP_TURNED = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+              b'<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF>'
+              b'</x:xmpmeta>')
+
+
+@pytest.mark.parametrize("case", ["turned", "turned by XMP", "too big", "colour profile", "too many bytes", "png"])
 def test_other_photos_are_encoded_again(case):
     image, options, fmt = scene(), {"quality": 85}, "JPEG"
     if case == "turned":
         options["exif"] = camera_exif(orientation=6)
+    elif case == "turned by XMP":
+        options["xmp"] = XMP_TURNED
     elif case == "too big":
         image = scene(2000, 1500)
     elif case == "colour profile":  # kept, its pixels would read otherwise without the profile

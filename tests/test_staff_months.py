@@ -24,8 +24,6 @@ from .test_appeals import appealed, people  # noqa: F401 - a fixture
 from .test_races import race
 from .test_report_sums import world  # noqa: F401 - a fixture
 
-FIELDS = ("visits", "earned", "possible", "earned_squares", "products", "possible_squares")
-
 
 def summed_results() -> dict:
     """Return the months as summing every counted staff result in Python gives them."""
@@ -38,15 +36,18 @@ def summed_results() -> dict:
 
 
 def kept_months() -> dict:
-    return {(row.staff_id, row.branch_id, row.month): [getattr(row, name) for name in FIELDS]
+    return {(row.staff_id, row.branch_id, row.month): [getattr(row, name) for name in rollup.FIGURES]
             for row in db.session.scalars(select(StaffMonth))}
 
 
+def same(found: dict, expected: dict) -> bool:
+    """Say whether two mappings to figures hold the same keys and, within float noise, the same figures."""
+    return found.keys() == expected.keys() and all(found[key] == pytest.approx(figures)
+                                                   for key, figures in expected.items())
+
+
 def assert_exact() -> None:
-    expected, kept = summed_results(), kept_months()
-    assert kept.keys() == expected.keys()
-    for key, figures in expected.items():
-        assert kept[key] == pytest.approx(figures), key
+    assert same(kept_months(), summed_results())
 
 
 def test_releases_and_amendments_keep_every_month_exact(people):  # noqa: F811
@@ -112,9 +113,14 @@ def test_the_leaderboard_adds_up_as_summing_every_result(world, users, period): 
     ranked, unranked = services.leaderboard(users["admin"], start, end)
     found = {row.key: [row.visits, row.tally.earned, row.tally.possible, row.tally.earned_squares,
                        row.tally.products, row.tally.possible_squares] for row in ranked + unranked}
-    assert found.keys() == expected.keys()
-    assert all(found[code] == pytest.approx(figures) for code, figures in expected.items())
+    assert same(found, expected)
     assert all(type(row.visits) is int for row in ranked + unranked)
+
+
+def test_a_rebuild_sums_every_month_as_the_app_kept_them(world):  # noqa: F811
+    kept = kept_months()
+    assert rollup.rebuild() == len(kept)
+    assert same(kept_months(), kept)
 
 
 def test_the_migration_fills_the_months_the_app_keeps(app, world):  # noqa: F811
@@ -125,5 +131,4 @@ def test_the_migration_fills_the_months_the_app_keeps(app, world):  # noqa: F811
     directory = app.extensions["migrate"].directory
     flask_migrate.downgrade(directory=directory, revision="0018")
     flask_migrate.upgrade(directory=directory)
-    filled = kept_months()
-    assert filled.keys() == kept.keys() and all(filled[key] == pytest.approx(figures) for key, figures in kept.items())
+    assert same(kept_months(), kept)

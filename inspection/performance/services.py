@@ -83,9 +83,6 @@ def leaderboard(user: User, start: date, end: date, branch: Branch | None = None
     return ranked, unranked
 
 
-TALLY = ("visits", "earned", "possible", "earned_squares", "products", "possible_squares")
-
-
 def _staff_totals(low: datetime, high: datetime, in_scope):
     """Return counted staff results summed by staff member over [low, high) in the branches in_scope selects.
 
@@ -102,19 +99,19 @@ def _staff_totals(low: datetime, high: datetime, in_scope):
         parts = [results(low, high)]
     else:
         first, last = months
-        summed = [func.sum(getattr(StaffMonth, name)) for name in TALLY]
+        summed = [func.sum(getattr(StaffMonth, name)) for name in rollup.FIGURES]
         parts = [results(low, rollup.utc_midnight(first)), results(rollup.utc_midnight(last), high),
                  select(StaffMonth.staff_id, *labelled(summed))
                  .where(StaffMonth.month >= first, StaffMonth.month < last, StaffMonth.branch_id.in_(in_scope))
                  .group_by(StaffMonth.staff_id)]
     both = union_all(*parts).subquery()
     return (select(both.c.staff_id, cast(func.sum(both.c.visits), Integer).label("visits"),
-                   *(func.sum(both.c[name]).label(name) for name in TALLY[1:]))
+                   *(func.sum(both.c[name]).label(name) for name in rollup.FIGURES[1:]))
             .group_by(both.c.staff_id).subquery())
 
 
 def labelled(columns: list) -> list:
-    return [column.label(name) for column, name in zip(columns, TALLY, strict=True)]
+    return [column.label(name) for column, name in zip(columns, rollup.FIGURES, strict=True)]
 
 
 def overview(user: User, start: date, end: date, branch: Branch | None = None,

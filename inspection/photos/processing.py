@@ -66,7 +66,7 @@ def process(data: bytes, max_bytes: int, max_pixels: int, local_zone: tzinfo = t
     taken_at, gps = _metadata(image, local_zone)
     size, kept = image.size, _as_sent(image, data)
     if kept is not None:  # decoded at a quarter or less: enough to draw the thumbnail and to read every byte
-        image = _decoded(Image.open(io.BytesIO(kept), formats=("JPEG",)), _fitted(size, THUMB_SIDE))
+        image = _decoded(io.BytesIO(kept), _fitted(size, THUMB_SIDE))
     else:
         image = _decoded(image, _fitted(size, LONG_SIDE))
         # Area averaging (box) antialiases any downscale; after a JPEG draft the step left is under
@@ -88,15 +88,19 @@ def _as_sent(image: Image.Image, data: bytes) -> bytes | None:
     width, height = image.size
     if image.format != "JPEG" or image.mode != "RGB" or max(width, height) > LONG_SIDE:
         return None
-    if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+    # Pillow turns a photo by its XMP orientation too, where there is no EXIF one.
+    if image.getexif().get(ExifTags.Base.Orientation, 1) != 1 or b"Orientation" in image.info.get("xmp", b""):
         return None
     kept = stripped(data)
     return kept if kept is not None and len(kept) <= KEPT_BYTES_PER_PIXEL * width * height else None
 
 
-def _decoded(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """Decode the whole image, upright and in RGB, JPEGs at the smallest 1/2, 1/4 or 1/8 scale above size."""
+def _decoded(image: Image.Image | io.BytesIO, size: tuple[int, int]) -> Image.Image:
+    """Decode the whole image (or JPEG file), upright and in RGB, JPEGs at the smallest 1/2, 1/4 or 1/8 scale above
+    size."""
     try:
+        if not isinstance(image, Image.Image):
+            image = Image.open(image, formats=("JPEG",))
         image.draft("RGB", size)
         image.load()  # here, so that a truncated file is refused as such
         ImageOps.exif_transpose(image, in_place=True)  # in place: an upright photo is not copied

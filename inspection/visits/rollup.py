@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Date, delete, func, insert, literal, select
+from sqlalchemy import Date, cast, delete, func, insert, literal, select
 
 from ..extensions import db
 from ..org.models import Staff
@@ -37,6 +37,7 @@ def sums(earned, possible) -> list:
 
 
 Key = tuple[int, int, date]  # staff, branch, month
+FIGURES = ("visits", "earned", "possible", "earned_squares", "products", "possible_squares")
 
 
 def keys_of(results: Iterable[StaffResult]) -> set[Key]:
@@ -58,14 +59,27 @@ def refresh(before: set[Key], results: Iterable[StaffResult] = ()) -> None:
         db.session.execute(delete(StaffMonth).where(StaffMonth.staff_id == staff_id,
                                                     StaffMonth.branch_id == branch_id, StaffMonth.month == month))
         db.session.execute(insert(StaffMonth).from_select(
-            ["staff_id", "branch_id", "month", "visits", "earned", "possible", "earned_squares", "products",
-             "possible_squares"],
+            ["staff_id", "branch_id", "month", *FIGURES],
             select(StaffResult.staff_id, StaffResult.branch_id, literal(month, Date),
                    *sums(StaffResult.earned, StaffResult.possible))
             .where(StaffResult.staff_id == staff_id, StaffResult.branch_id == branch_id, StaffResult.counted,
                    StaffResult.finished_at >= utc_midnight(month),
                    StaffResult.finished_at < utc_midnight(next_month(month)))
             .group_by(StaffResult.staff_id, StaffResult.branch_id)))
+
+
+def rebuild() -> int:
+    """Sum every month again from all counted staff results, for data written around the app. Flush only."""
+    finished = StaffResult.finished_at
+    if db.session.get_bind().dialect.name == "postgresql":
+        month = cast(func.date_trunc("month", func.timezone("UTC", finished)), Date)
+    else:  # SQLite keeps UTC times as text
+        month = func.date(finished, "start of month")
+    db.session.execute(delete(StaffMonth))
+    return db.session.execute(insert(StaffMonth).from_select(
+        ["staff_id", "branch_id", "month", *FIGURES],
+        select(StaffResult.staff_id, StaffResult.branch_id, month, *sums(StaffResult.earned, StaffResult.possible))
+        .where(StaffResult.counted).group_by(StaffResult.staff_id, StaffResult.branch_id, month))).rowcount
 
 
 def whole_months(low: datetime, high: datetime) -> tuple[date, date] | None:
