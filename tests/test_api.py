@@ -154,6 +154,7 @@ def test_multipart_with_several_photos(app, client, tokens, small):
     assert len(media_files(app)) == 6  # each photo and its thumbnail, nothing left in tmp
     image = client.get(visit["photos"][0]["url"], headers=bearer(tokens["inspector"]))
     assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    assert image.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert image.get_data()[:3] == b"\xff\xd8\xff"
     image.close()
 

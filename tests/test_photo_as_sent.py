@@ -90,6 +90,12 @@ def test_a_truncated_upright_jpeg_is_refused():
         process(sent[:len(sent) * 2 // 3], **LIMITS)
 
 
+def test_a_cut_jpeg_that_cannot_be_read_is_refused_not_a_500(monkeypatch):
+    monkeypatch.setattr("inspection.photos.processing.stripped", lambda data: b"\xff\xd8\xff\xd9")
+    with pytest.raises(PhotoError, match="damaged or truncated"):
+        process(encode(scene(64, 48), "JPEG"), **LIMITS)
+
+
 def patched(data: bytes, marker: int, offset: int, value: bytes) -> bytes:
     """Return the JPEG with bytes replaced at an offset into the first segment with this marker."""
     position = data.index(bytes([0xFF, marker]), 2)
@@ -112,13 +118,19 @@ def test_only_plain_huffman_jpegs_are_cut():
     assert stripped(overlong) is None
 
 
-def test_a_photo_sized_upload_is_read_in_memory_and_a_bigger_one_on_disk(app):
-    small, big = b"\xff" * 700_000, b"\xff" * 5_000_000
-    parts = [b'--x\r\nContent-Disposition: form-data; name="%s"; filename="%s.jpg"\r\n\r\n%s\r\n' % (name, name, data)
-             for name, data in ((b"small", small), (b"big", big))]
-    body = b"".join(parts) + b"--x--\r\n"  # encoded here: the test client would spool it to a file of its own
+def multipart(**files: bytes) -> bytes:
+    parts = [b'--x\r\nContent-Disposition: form-data; name="%s"; filename="p.jpg"\r\n\r\n%s\r\n' % (name.encode(), data)
+             for name, data in files.items()]
+    return b"".join(parts) + b"--x--\r\n"  # encoded here: the test client would spool it to a file of its own
+
+
+@pytest.mark.parametrize(("sizes", "in_memory"), [((600_000, 600_000), True), ((600_000, 9_000_000), False)])
+def test_a_visits_photos_are_read_in_memory_and_a_bigger_requests_on_disk(app, sizes, in_memory):
+    files = {f"photo{number}": bytes([number]) * size for number, size in enumerate(sizes)}
+    body = multipart(**files)
     with app.test_request_context("/", method="POST", input_stream=io.BytesIO(body),
                                   content_type="multipart/form-data; boundary=x", content_length=len(body)):
-        streams = [request.files[name].stream for name in ("small", "big")]
-        assert [stream._rolled for stream in streams] == [False, True]
-        assert request.files["small"].read() == small and request.files["big"].read() == big
+        streams = [request.files[name].stream for name in files]
+        assert all(isinstance(stream, io.BytesIO) == in_memory for stream in streams)
+        assert all(request.files[name].read() == data for name, data in files.items())
+        request.close()

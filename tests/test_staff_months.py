@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import flask_migrate
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from inspection import localtime
 from inspection.appeals.decisions import ItemDecision, decide
@@ -73,6 +73,12 @@ def test_releases_and_amendments_keep_every_month_exact(people):  # noqa: F811
     db.session.commit()
     assert_exact()
     assert kept_months() != before
+    # Another staff member named on appeal: the first one's month loses the visit, the second's gains it.
+    moved = visits[2]
+    decide(people["manager2"], appealed(people, moved, ["clerk"]), {"clerk": ItemDecision(True, "E1-S2")}, "看录像")
+    db.session.commit()
+    assert [result.staff.code for result in moved.staff_results] == ["E1-S2"]
+    assert_exact()
 
 
 def test_two_releases_at_once_of_one_staff_members_visits_both_count(app, people):  # noqa: F811
@@ -89,6 +95,21 @@ def test_two_releases_at_once_of_one_staff_members_visits_both_count(app, people
     assert [response.status_code for response in responses] == [200, 200]
     assert_exact()
     assert [row.visits for row in db.session.scalars(select(StaffMonth))] == [2]
+
+
+def test_the_months_lock_waits_for_no_staff_result_being_written(app, org):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks")
+    member = org.branches["E1"].staff[0]
+    db.session.commit()
+    with db.engine.connect() as writer, db.engine.connect() as refresher:
+        # What inserting a staff result takes on its staff row (the foreign key's check)...
+        writer.execute(text("SELECT id FROM staff WHERE id = :id FOR KEY SHARE"), {"id": member.id})
+        refresher.execute(text("SET lock_timeout = '2s'"))
+        # ...does not hold up the months' refresh, nor would upgrading it deadlock against one.
+        refresher.execute(rollup.staff_lock({member.id}))
+        refresher.rollback()
+        writer.rollback()
 
 
 PERIODS = [(date(2026, 7, 15), date(2026, 10, 20)), (date(2026, 8, 1), date(2026, 9, 30)),

@@ -1,4 +1,8 @@
-"""Cut a JPEG down to what draws its pixels: tables, frame and scans, without metadata or anything appended."""
+"""Cut a JPEG down to what draws its pixels: tables, frame and scans, without metadata or anything appended.
+
+What is kept is still the sender's: a crafted file can hide bytes in its tables or its scans that decoders skip.
+Such photos are only ever served as image/jpeg with nosniff and a sandboxed policy (web.requests.send_photo).
+"""
 
 from __future__ import annotations
 

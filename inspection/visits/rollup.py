@@ -52,9 +52,9 @@ def refresh(before: set[Key], results: Iterable[StaffResult] = ()) -> None:
     if not keys:
         return
     # Two transactions counting visits of one staff member at once (PostgreSQL) take turns here, so that the
-    # second sums after the first has committed; in id order, so that neither waits for the other.
-    db.session.execute(select(Staff.id).where(Staff.id.in_({key[0] for key in keys}))
-                       .order_by(Staff.id).with_for_update())
+    # second sums after the first has committed; in id order, so that neither waits for the other. FOR NO KEY
+    # UPDATE: the KEY SHARE lock that inserting a staff result takes (its foreign key) does not conflict with it.
+    db.session.execute(staff_lock({key[0] for key in keys}))
     for staff_id, branch_id, month in sorted(keys):
         db.session.execute(delete(StaffMonth).where(StaffMonth.staff_id == staff_id,
                                                     StaffMonth.branch_id == branch_id, StaffMonth.month == month))
@@ -68,18 +68,24 @@ def refresh(before: set[Key], results: Iterable[StaffResult] = ()) -> None:
             .group_by(StaffResult.staff_id, StaffResult.branch_id)))
 
 
+def staff_lock(staff_ids: set[int]):
+    """Return the statement that takes the staff rows' lock for a refresh."""
+    return select(Staff.id).where(Staff.id.in_(staff_ids)).order_by(Staff.id).with_for_update(key_share=True)
+
+
 def rebuild() -> int:
-    """Sum every month again from all counted staff results, for data written around the app. Flush only."""
+    """Sum every month again from all counted staff results, for data written around the app; return the months."""
     finished = StaffResult.finished_at
     if db.session.get_bind().dialect.name == "postgresql":
         month = cast(func.date_trunc("month", func.timezone("UTC", finished)), Date)
     else:  # SQLite keeps UTC times as text
         month = func.date(finished, "start of month")
     db.session.execute(delete(StaffMonth))
-    return db.session.execute(insert(StaffMonth).from_select(
+    db.session.execute(insert(StaffMonth).from_select(
         ["staff_id", "branch_id", "month", *FIGURES],
         select(StaffResult.staff_id, StaffResult.branch_id, month, *sums(StaffResult.earned, StaffResult.possible))
-        .where(StaffResult.counted).group_by(StaffResult.staff_id, StaffResult.branch_id, month))).rowcount
+        .where(StaffResult.counted).group_by(StaffResult.staff_id, StaffResult.branch_id, month)))
+    return db.session.scalar(select(func.count()).select_from(StaffMonth))  # psycopg gives no rowcount here
 
 
 def whole_months(low: datetime, high: datetime) -> tuple[date, date] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -21,17 +22,19 @@ from .errors import details, problem_message
 DEFAULT_DAYS = 90
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 LAST_PAGE = 100_000
-# An uploaded file is kept in memory up to this size, on disk beyond. Werkzeug's 500 KB sent every
-# browser-sized photo (about 550 KB) to a temporary file and read it back.
-IN_MEMORY_FILE_BYTES = 4 * 1024 * 1024
+# The files of a request up to this size are kept in memory, those of a bigger one on disk. Werkzeug's
+# 500 KB sent every visit with a browser-sized photo (about 550 KB) to a temporary file and read it back.
+IN_MEMORY_REQUEST_BYTES = 8 * 1024 * 1024
 
 
 class UploadRequest(Request):
-    """Flask's request, keeping photo-sized file parts in memory."""
+    """Flask's request, keeping the files of a visit with browser-sized photos in memory."""
 
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
-        return tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_FILE_BYTES, mode="rb+")
+        if total_content_length is not None and total_content_length <= IN_MEMORY_REQUEST_BYTES:
+            return io.BytesIO()
+        return tempfile.TemporaryFile("rb+")
 
 
 def period(default_days: int = DEFAULT_DAYS) -> tuple[date, date]:
@@ -126,4 +129,6 @@ def send_photo(name: str):
     response.content_length, response.last_modified = opened.size, opened.modified
     response.set_etag(name.removesuffix(".jpg"))  # a digest of the content: it changes whenever the bytes do
     response.headers["Cache-Control"] = "private, max-age=3600"
+    # A photo is bytes a user sent: whatever a browser made of them, it may run nothing and load nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response.make_conditional(request)
