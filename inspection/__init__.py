@@ -176,13 +176,14 @@ def register_commands(app: Flask) -> None:
     from .jobs.cli import jobs_cli
     from .notifications.cli import notifications_cli
     from .org.cli import import_cli
+    from .performance.cli import performance_cli
     from .reminders.cli import remind_command
     from .scorecards.cli import scorecard_cli
     from .users.cli import user_cli
 
     commands = (checklist_cli, import_cli, user_cli, token_cli, scorecard_cli, media_cli, init_db_command,
                 demo_command, notifications_cli, remind_command, integrity_cli, backup_command, restore_command,
-                jobs_cli)
+                jobs_cli, performance_cli)
     for command in commands:
         app.cli.add_command(command)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import flask_migrate
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from inspection import localtime
 from inspection.appeals.decisions import ItemDecision, decide
@@ -141,6 +141,16 @@ def test_the_leaderboard_adds_up_as_summing_every_result(world, users, period): 
 def test_a_rebuild_sums_every_month_as_the_app_kept_them(world):  # noqa: F811
     kept = kept_months()
     assert rollup.rebuild() == len(kept)
+    assert same(kept_months(), kept)
+
+
+def test_the_command_sums_the_months_again(world, runner):  # noqa: F811
+    kept = kept_months()
+    db.session.execute(delete(StaffMonth))
+    db.session.commit()
+    result = runner.invoke(args=["performance", "rebuild-months"])
+    assert result.exit_code == 0 and result.output == f"{len(kept)} staff months summed again\n"
+    db.session.expire_all()
     assert same(kept_months(), kept)
 
 
