@@ -167,9 +167,10 @@ def test_an_upheld_appeal_makes_a_new_version_with_new_scores_and_staff_results(
     factories.login(client, people["branch"])
     diff = client.get(f"/visits/{visit.uuid}/diff?from=1&to=2").get_data(as_text=True)
     assert "整洁" in diff and "问候" in diff
-    board = client.get("/performance/leaderboard").get_data(as_text=True)
+    november = "from=2026-11-01&to=2026-11-30"  # the visit's month, not the default last 90 days
+    board = client.get(f"/performance/leaderboard?{november}").get_data(as_text=True)
     assert '<strong>100.0</strong>' in board
-    staff_page = client.get("/performance/staff/E1-S1").get_data(as_text=True)
+    staff_page = client.get(f"/performance/staff/E1-S1?{november}").get_data(as_text=True)
     assert 'id="amended"' in staff_page and "0.0" in staff_page and "100.0" in staff_page
     assert 'id="no-longer-failed"' in client.get(f"/actions/{action.id}").get_data(as_text=True)
 

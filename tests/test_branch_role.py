@@ -72,7 +72,7 @@ def test_an_unreleased_visit_does_not_exist_for_it(lead_client, visits):
 
 
 def test_its_performance_pages_show_its_branch_only(lead_client, visits):
-    board = lead_client.get("/performance/leaderboard").get_data(as_text=True)
+    board = lead_client.get("/performance/leaderboard?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
     assert "E1-S1" in board and "E2-S1" not in board
     assert lead_client.get("/staff/E1-S1/scorecard").status_code == 200
     assert lead_client.get("/staff/E2-S1/scorecard").status_code == 404

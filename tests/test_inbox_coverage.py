@@ -97,14 +97,17 @@ def _assign(manager, assignee, branch, start, end, checklist="small"):
     return services.assign(manager, draft)
 
 
+# "Now" for the planned month: after its windows but one, so that the counts stay what they were on that day.
+NOW = datetime(2026, 11, 20, 12, tzinfo=SHANGHAI)
+
+
 @pytest.fixture
 def planned(users, org, small):
     """Plan four November assignments at E1 and one at W1; one done on time, one late, one missed, one open."""
-    now = datetime.now(timezone.utc)
     manager, inspector, admin = users["manager"], users["inspector"], users["admin"]
     start = datetime(2026, 11, 1, tzinfo=SHANGHAI)
     rows = [_assign(manager, inspector, org.branches["E1"], start, start + timedelta(days=d)) for d in (2, 3, 4)]
-    rows.append(_assign(manager, inspector, org.branches["E1"], start, now + timedelta(days=30)))
+    rows.append(_assign(manager, inspector, org.branches["E1"], start, NOW + timedelta(days=30)))
     _assign(admin, factories.make_user("inspector", regions=("West",)), org.branches["W1"], start,
             start + timedelta(days=2))
     checklist = get_catalog().checklists["small"]
@@ -118,22 +121,23 @@ def planned(users, org, small):
 
 def test_coverage_counts_planned_done_late_missed_and_open(app, users, planned):
     november = (datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
-    now = datetime.now(timezone.utc)
-    (east,) = coverage(users["manager"], *november, None, now, SHANGHAI)
+    (east,) = coverage(users["manager"], *november, None, NOW, SHANGHAI)
     assert (east.code, east.planned, east.done, east.late, east.missed, east.open) == ("E1", 4, 1, 1, 1, 1)
-    assert {row.code for row in coverage(users["admin"], *november, None, now, SHANGHAI)} == {"E1", "W1"}
-    assert coverage(users["admin"], *november, "West", now, SHANGHAI)[0].code == "W1"
-    assert coverage(users["manager"], datetime(2026, 12, 1).date(), datetime(2026, 12, 31).date(), None, now,
+    assert {row.code for row in coverage(users["admin"], *november, None, NOW, SHANGHAI)} == {"E1", "W1"}
+    assert coverage(users["admin"], *november, "West", NOW, SHANGHAI)[0].code == "W1"
+    assert coverage(users["manager"], datetime(2026, 12, 1).date(), datetime(2026, 12, 31).date(), None, NOW,
                     SHANGHAI) == []
 
 
 def test_the_branch_scorecard_shows_no_upcoming_work(app, users, org, planned):
-    row = branch_coverage(org.branches["E1"], datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date(),
-                          datetime.now(timezone.utc), SHANGHAI)
+    row = branch_coverage(org.branches["E1"], datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date(), NOW,
+                          SHANGHAI)
     assert (row.planned, row.done, row.late, row.missed, row.open) == (3, 1, 1, 1, 0)
 
 
-def test_coverage_page_export_and_api(client, users, tokens, planned):
+def test_coverage_page_export_and_api(client, users, tokens, planned, monkeypatch):
+    for module in ("inspection.coverage.views", "inspection.api.views"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: NOW)
     for role in ("inspector", "shopper"):
         assert client.get("/api/v1/coverage", headers=factories.bearer(tokens[role])).status_code == 403
     factories.login(client, users["manager"])

@@ -156,7 +156,8 @@ def test_bulk_staff_scorecards_on_rq_in_two_parts_with_progress(app, client, man
     assert sorted(kinds) == [JobKind.BULK_PART, JobKind.BULK_PART, JobKind.BULK_ZIP]  # one ZIP, whoever finished last
 
 
-def test_the_same_request_twice_gives_the_same_job(app, client, manager):
+def test_the_same_request_twice_gives_the_same_job(app, client, manager, on_rq):
+    # On a queue with no worker, so that the first job is surely still waiting when the second request comes.
     first, second = job_of(bulk(client)), job_of(bulk(client))
     assert first.id == second.id
     assert db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == JobKind.BULK_PART)) == 1

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from inspection import localtime
 from inspection.api.tokens import create_token
 from inspection.catalog.services import get_catalog
 from inspection.extensions import db
@@ -156,21 +157,22 @@ def test_lists_are_scoped_by_the_policy(client, users, org, tokens):
 
 
 def test_the_api_creates_an_assignment(client, users, org, tokens):
+    day = localtime.today() + timedelta(days=30)  # a window still to come, so that it is "assigned", not "missed"
     body = {"branch": "E1", "checklist": "mystery-shop", "assignee": users["shopper"].email,
-            "window_start": "2026-12-01T09:00:00+08:00", "window_end": "2026-12-01T12:00:00+08:00",
+            "window_start": f"{day}T09:00:00+08:00", "window_end": f"{day}T12:00:00+08:00",
             "scenario": "咨询宽带办理", "brief": "Ask for the 300M plan."}
     response = client.post("/api/v1/assignments", json=body, headers=factories.bearer(tokens["manager"]))
     assert response.status_code == 201, response.get_json()
     made = response.get_json()
-    assert made["status"] == "assigned" and made["window_start"] == "2026-12-01T01:00:00+00:00"
+    assert made["status"] == "assigned" and made["window_start"] == f"{day}T01:00:00+00:00"
     assert client.post("/api/v1/assignments", json=body, headers=factories.bearer(tokens["shopper"])).status_code == 403
     for change, code in [({"assignee": "nobody@example.com"}, "unknown_user"), ({"branch": "XX"}, "unknown_branch"),
-                         ({"window_end": "2026-11-30T09:00:00+08:00"}, "window_order"),
+                         ({"window_end": f"{day - timedelta(days=1)}T09:00:00+08:00"}, "window_order"),
                          ({"checklist": "branch-inspection"}, "not_assignable")]:
         refused = client.post("/api/v1/assignments", json={**body, **change},
                               headers=factories.bearer(tokens["manager"]))
         assert refused.status_code == 422 and refused.get_json()["details"][0]["code"] == code
-    naive = client.post("/api/v1/assignments", json={**body, "window_start": "2026-12-01T09:00:00"},
+    naive = client.post("/api/v1/assignments", json={**body, "window_start": f"{day}T09:00:00"},
                         headers=factories.bearer(tokens["manager"]))
     assert naive.status_code in (400, 422)
 

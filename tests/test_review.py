@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, update
 
+from inspection import localtime
 from inspection.actions.models import CorrectiveAction
 from inspection.actions.services import actions_query, add_comment, advance, create_action
 from inspection.extensions import db, media_store
@@ -100,8 +101,8 @@ def test_release_opens_actions_for_failed_critical_items(app, visit, users):
     review(users["manager"], visit, "release")
     [action] = db.session.scalars(select(CorrectiveAction)).all()
     assert (action.item_id, action.critical, action.status, action.staff.code) == ("greet", True, "open", "E1-S1")
-    assert action.due_date == date.today() + timedelta(days=app.config["ACTION_DUE_DAYS"])
-    manual = create_action(users["manager"], visit, "clean", due=date.today() - timedelta(days=1))
+    assert action.due_date == localtime.today() + timedelta(days=app.config["ACTION_DUE_DAYS"])
+    manual = create_action(users["manager"], visit, "clean", due=localtime.today() - timedelta(days=1))
     assert manual.critical is False
     with pytest.raises(Conflict, match="already has an action"):
         create_action(users["manager"], visit, "clean")
@@ -111,6 +112,18 @@ def test_release_opens_actions_for_failed_critical_items(app, visit, users):
     assert [a.item_id for a in overdue] == ["clean"]
     assert len(db.session.scalars(actions_query(users["manager"], region="East")).all()) == 2
     assert db.session.scalars(actions_query(users["shopper"])).all() == []
+
+
+def test_an_action_is_due_from_the_branches_day_not_the_servers(app, visit, users, monkeypatch):
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc).astimezone(tz)  # 00:30 on the 25th in Shanghai
+
+    monkeypatch.setattr(localtime, "datetime", Clock)
+    review(users["manager"], visit, "release")
+    [action] = db.session.scalars(select(CorrectiveAction)).all()
+    assert action.due_date == date(2026, 11, 25) + timedelta(days=app.config["ACTION_DUE_DAYS"])
 
 
 def test_actions_come_from_released_visits_only(visit, users):

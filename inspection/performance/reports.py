@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import String, literal, select, union_all
@@ -18,6 +18,7 @@ from ..checklists import DIMENSIONS
 from ..checklists.model import item_dimension
 from ..db import UTCDateTime
 from ..extensions import db
+from ..months import month_after
 from ..org.models import Staff
 from ..shrinkage import Group, shrink
 from ..statistics import Estimate, ratio_interval
@@ -130,7 +131,7 @@ def months_table(start: date, end: date):
     rows = []
     month = start.replace(day=1)
     while month <= end:
-        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        following = month_after(month)
         rows.append(select(literal(month.strftime("%Y-%m"), String).label("month"),
                            literal(localtime.day_start(month), UTCDateTime()).label("starts"),
                            literal(localtime.day_start(following), UTCDateTime()).label("ends")))

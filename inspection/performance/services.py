@@ -111,6 +111,7 @@ def _staff_totals(low: datetime, high: datetime, in_scope):
 
 
 def labelled(columns: list) -> list:
+    """Name summed columns after the figures of a month (rollup.FIGURES), in order."""
     return [column.label(name) for column, name in zip(columns, rollup.FIGURES, strict=True)]
 
 

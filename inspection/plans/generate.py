@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..months import month_after
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -83,8 +85,7 @@ def month_starts(first: date, months: int) -> list[date]:
     """Return the first days of the months of the plan (and of the month after it)."""
     starts = [first.replace(day=1)]
     for _ in range(months):
-        current = starts[-1]
-        starts.append(date(current.year + current.month // 12, current.month % 12 + 1, 1))
+        starts.append(month_after(starts[-1]))
     return starts
 
 

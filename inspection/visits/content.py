@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -104,7 +105,7 @@ def _attributed_staff(checklist: Checklist, answers: dict, branch: Branch, attri
 
 
 def apply_content(visit: Visit, checklist: Checklist, content: Content, result: Result,
-                  staff: dict[str, Staff], before: set[rollup.Key] | frozenset = frozenset()) -> None:
+                  staff: dict[str, Staff], before: Set[rollup.Key] = frozenset()) -> None:
     """Set the visit's times, answers, result and staff results from checked content (before: the months of the
     results it replaces)."""
     visit.started_at = content.started_at.astimezone(timezone.utc)
@@ -126,7 +127,7 @@ def apply_content(visit: Visit, checklist: Checklist, content: Content, result: 
         for code, tally in result.staff.items()
     ]
     if visit.status in COUNTED_VISITS:  # an amendment of a released visit: its months are summed again
-        rollup.refresh(set(before), visit.staff_results)
+        rollup.refresh(visit.staff_results, before)
 
 
 def current_content(visit: Visit) -> Content:

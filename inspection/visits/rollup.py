@@ -7,12 +7,13 @@ again from staff_results, never adjusted by a difference, so it cannot drift.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Date, cast, delete, func, insert, literal, select
 
 from ..extensions import db
+from ..months import month_after
 from ..org.models import Staff
 from .models import StaffMonth, StaffResult
 
@@ -22,11 +23,8 @@ def month_start(moment: datetime) -> date:
     return moment.astimezone(timezone.utc).date().replace(day=1)
 
 
-def next_month(month: date) -> date:
-    return month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
-
-
 def utc_midnight(day: date) -> datetime:
+    """Return the UTC moment a day starts."""
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
 
 
@@ -45,10 +43,10 @@ def keys_of(results: Iterable[StaffResult]) -> set[Key]:
     return {(result.staff_id, result.branch_id, month_start(result.finished_at)) for result in results}
 
 
-def refresh(before: set[Key], results: Iterable[StaffResult] = ()) -> None:
-    """Sum again the months of staff results as they were (before) and as they are now (results). Flush only."""
+def refresh(results: Iterable[StaffResult], before: Set[Key] = frozenset()) -> None:
+    """Sum again the months of staff results as they are now (results) and as they were (before). Flush only."""
     db.session.flush()
-    keys = before | keys_of(results)
+    keys = keys_of(results) | before
     if not keys:
         return
     # Two transactions counting visits of one staff member at once (PostgreSQL) take turns here, so that the
@@ -64,7 +62,7 @@ def refresh(before: set[Key], results: Iterable[StaffResult] = ()) -> None:
                    *sums(StaffResult.earned, StaffResult.possible))
             .where(StaffResult.staff_id == staff_id, StaffResult.branch_id == branch_id, StaffResult.counted,
                    StaffResult.finished_at >= utc_midnight(month),
-                   StaffResult.finished_at < utc_midnight(next_month(month)))
+                   StaffResult.finished_at < utc_midnight(month_after(month)))
             .group_by(StaffResult.staff_id, StaffResult.branch_id)))
 
 
@@ -92,6 +90,6 @@ def whole_months(low: datetime, high: datetime) -> tuple[date, date] | None:
     """Return the UTC months [first, last) that lie wholly inside [low, high), or None if there are none."""
     first = month_start(low)
     if utc_midnight(first) < low:
-        first = next_month(first)
+        first = month_after(first)
     last = month_start(high)
     return (first, last) if first < last else None

@@ -45,7 +45,7 @@ def _count_staff_results(visit: Visit, counted: bool) -> None:
                        .execution_options(synchronize_session=False))
     for result in visit.staff_results:
         set_committed_value(result, "counted", counted)
-    rollup.refresh(set(), visit.staff_results)
+    rollup.refresh(visit.staff_results)
 
 
 def record_creation(actor: User, visit: Visit, content_sha256: str) -> None:

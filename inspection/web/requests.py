@@ -15,6 +15,7 @@ from werkzeug.wsgi import wrap_file
 from .. import localtime
 from ..extensions import media_store
 from ..labels import problem_title
+from ..months import month_after
 from ..photos.storage import photo_key
 from ..problems import BadRequest, Conflict, Invalid
 from .errors import details, problem_message
@@ -78,8 +79,7 @@ def month_period() -> tuple[date, date]:
     start, end = optional_period()
     start = start or (end or localtime.today()).replace(day=1)
     if end is None:
-        following = start.replace(day=28) + timedelta(days=4)
-        end = following - timedelta(days=following.day)
+        end = month_after(start) - timedelta(days=1)
     return start, end
 
 

@@ -5,6 +5,7 @@ import { deleteVisit, isUnsent, visitsOf } from "./store.js";
 const user = document.body.dataset.user || "";
 const texts = JSON.parse(document.getElementById("app-texts").textContent);
 const RETRY_MS = 30000;
+const RECONNECT_WAITS_MS = [0, 2000, 5000];
 let sending = null;
 
 async function registerWorker() {
@@ -49,6 +50,14 @@ export function sendNow(onProgress = () => {}) {
     }
   })();
   return sending;
+}
+
+// The online event can come before the connection carries requests (a network still joining): try a few times.
+async function sendOnReconnect() {
+  for (const wait of RECONNECT_WAITS_MS) {
+    await new Promise((resolve) => { setTimeout(resolve, wait); });
+    if (!navigator.onLine || !(await sendNow()).offline) return;
+  }
 }
 
 // Ask the browser to send when the connection returns, even with no page open.
@@ -127,18 +136,20 @@ async function start() {
   // Ask that the browser never evict the drafts and unsent visits to make room.
   navigator.storage?.persist?.().catch(() => {});
   warnOnSignOut();
+  // Listened for first: the connection may return while the page is still reading its store below.
+  window.addEventListener("online", sendOnReconnect);
+  // Sent by the worker or another tab: this page's badge, lists and sign-in banner follow.
+  changes.addEventListener("message", async ({ data }) => {
+    if (typeof data?.signIn === "boolean") showSignIn(data.signIn);
+    await refreshBadge();
+    document.dispatchEvent(new CustomEvent("outbox-changed", { detail: {} }));
+  });
+  setInterval(async () => { if ((await refreshBadge()) > 0 && navigator.onLine) await sendNow(); }, RETRY_MS);
   await listDrafts();
   if ((await refreshBadge()) > 0) {
     await askForSync(); // in case this page is closed before the connection returns
     await sendNow();
   }
-  window.addEventListener("online", () => sendNow());
-  // Sent by the worker or another tab: this page's badge and lists follow.
-  changes.addEventListener("message", async () => {
-    await refreshBadge();
-    document.dispatchEvent(new CustomEvent("outbox-changed", { detail: {} }));
-  });
-  setInterval(async () => { if ((await refreshBadge()) > 0 && navigator.onLine) await sendNow(); }, RETRY_MS);
 }
 
 askBeforeIrreversibleSteps(); // first: it needs no network and no storage

@@ -154,7 +154,13 @@ async function importFile(input) {
 document.getElementById("send-now").addEventListener("click", send);
 document.getElementById("export-file").addEventListener("click", exportFile);
 document.getElementById("import-file").addEventListener("change", (event) => importFile(event.target));
-document.addEventListener("outbox-changed", render);
+// The server answered, this page or the worker or another tab asking: "no network" is no longer true.
+function followSends() {
+  if (document.getElementById("outbox-status").textContent === texts.offline) status("");
+  render();
+}
+
+document.addEventListener("outbox-changed", followSends);
 window.addEventListener("online", render);
 await render();
 if (!navigator.onLine) status(texts.offline);

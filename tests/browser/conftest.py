@@ -47,11 +47,11 @@ def live_server(tmp_path_factory):
         with write_transaction():
             _seed()
         db.session.remove()
-    seen: list[str] = []  # every request that reached the server, to tell what a device fetched
+    seen: list[tuple[str, str | None]] = []  # every request that reached the server (path, Sec-Fetch-Dest)
     serve = app.wsgi_app
 
     def counted(environ, start_response):
-        seen.append(environ.get("PATH_INFO", ""))
+        seen.append((environ.get("PATH_INFO", ""), environ.get("HTTP_SEC_FETCH_DEST")))
         return serve(environ, start_response)
 
     app.wsgi_app = counted
