@@ -128,12 +128,21 @@ AUDIT_NO_DELETE = ("CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit
                    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END")
 
 
+# Every sequence of the test's schema starts again from 1, as after TRUNCATE ... RESTART IDENTITY.
+RESTART_SEQUENCES = ("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                     "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace")
+
+
 def _empty_tables() -> None:
     tables = [table for table in db.metadata.sorted_tables]
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":  # TRUNCATE fires no row trigger
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if connection.dialect.name == "postgresql":
+            # Row deletes with triggers off (foreign keys, the audit log's guard): a twentieth of the time that a
+            # TRUNCATE of every table takes, as TRUNCATE makes new files for each table and index (9 vs 165 ms).
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in tables:
+                connection.execute(table.delete())
+            connection.execute(text(RESTART_SEQUENCES))
         else:
             connection.execute(text("DROP TRIGGER audit_events_no_delete"))
             for table in reversed(tables):
