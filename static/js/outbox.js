@@ -107,15 +107,9 @@ export function asSender(work) {
   return locks ? locks.request("inspection-outbox", work) : work();
 }
 
-// Tell every page whether the session was found ended: the worker sends with no page to show it.
-function signInNeeded(signIn) {
-  changes.postMessage({ signIn });
-  return signIn;
-}
-
 async function sendAllLocked(transport, onProgress) {
   let who = await currentSession(); // throws when offline: nothing is touched
-  if (!who) return { signIn: signInNeeded(true), sent: 0 };
+  if (!who) return { signIn: true, sent: 0 };
   let sent = 0;
   let signIn = false;
   for (const record of await visitsOf(who.user)) {
@@ -125,17 +119,22 @@ async function sendAllLocked(transport, onProgress) {
     let result = await sendOne(record, who.csrf, transport, (p) => onProgress(record.uuid, p));
     if (result.staleToken) { // the session changed since the token was read: once more with the new one
       who = await currentSession();
-      if (!who) return { signIn: signInNeeded(true), sent };
+      if (!who) return { signIn: true, sent };
       result = await sendOne(record, who.csrf, transport, (p) => onProgress(record.uuid, p));
     }
     if (result.state === "sent") sent += 1;
     if (result.offline) break;
     if (result.signIn) { signIn = true; break; }
   }
-  return { signIn: signInNeeded(signIn), sent, user: who.user };
+  return { signIn, sent, user: who.user };
 }
 
 // Send every waiting visit of the signed-in user, one sender at a time across tabs and the worker.
 export function sendAll(transport = fetchTransport, onProgress = () => {}) {
-  return asSender(() => sendAllLocked(transport, onProgress));
+  return asSender(async () => {
+    const result = await sendAllLocked(transport, onProgress);
+    // Every page hears whether a sign-in is needed: the worker sends with no page of its own to show it.
+    changes.postMessage({ signIn: result.signIn });
+    return result;
+  });
 }
